@@ -1,0 +1,1 @@
+"""The audit exporter: holds schedule, stamps and logs against the node's metrics."""

@@ -1,0 +1,1 @@
+"""The claim runner: pays each due schedule entry exactly once, and owns the on-disk formats."""
