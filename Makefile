@@ -9,7 +9,6 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(TOOLS):$(PATH)
 
 HELM_VERSION := v3.16.4
 JSONNET_VERSION := v0.21.0
-MIXTOOL_VERSION := main
 APT_PACKAGES := prometheus prometheus-alertmanager chromium
 
 .PHONY: help demo test lint typecheck check-generated generate bench setup system-tools venv
@@ -36,7 +35,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # System tools the tests talk to: Debian's Prometheus, Alertmanager and Chromium, and Go tools.
-system-tools: $(TOOLS)/helm $(TOOLS)/jsonnetfmt $(TOOLS)/mixtool
+system-tools: $(TOOLS)/helm $(TOOLS)/jsonnetfmt
 	@missing=""; \
 	for cmd in prometheus promtool prometheus-alertmanager chromium; do \
 	  command -v $$cmd >/dev/null || missing=yes; \
@@ -53,9 +52,6 @@ $(TOOLS)/helm:
 $(TOOLS)/jsonnetfmt:
 	GOBIN=$(TOOLS) go install github.com/google/go-jsonnet/cmd/jsonnetfmt@$(JSONNET_VERSION)
 	GOBIN=$(TOOLS) go install github.com/google/go-jsonnet/cmd/jsonnet-lint@$(JSONNET_VERSION)
-
-$(TOOLS)/mixtool:
-	GOBIN=$(TOOLS) go install github.com/monitoring-mixins/mixtool/cmd/mixtool@$(MIXTOOL_VERSION)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
