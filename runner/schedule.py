@@ -1,93 +1,100 @@
 """The payment schedule: which pool pays how many uDRT to whom at which height.
 
-STUB (to be replaced by the full validator): the types and signatures below are
-the interface the rest of the project codes against; keep them.
+`load_schedule` reads a schedule file and checks all of it before anything may
+be paid from it; a file with any problem raises ScheduleError listing every
+problem, each with its file, line, entry and field. What is checked, and why
+the YAML is read the way it is, is in docs/formats.md ("The schedule").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
 from pathlib import Path
 
-import yaml
+from runner.schedule_cache import ScheduleCache
+from runner.schedule_document import ScheduleDocument
+from runner.schedule_model import POOLS, Entry, Problem, Schedule, ScheduleError
 
-POOLS: tuple[str, ...] = (
-    "ai_module_incentives",
-    "block_rewards",
-    "bridge_operations",
-    "staking_rewards",
-)
+__all__ = [
+    "MAX_SCHEDULE_BYTES",
+    "POOLS",
+    "Entry",
+    "Problem",
+    "Schedule",
+    "ScheduleError",
+    "load_schedule",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One scheduled payment, with where it stands in its file."""
-
-    index: int  # 1-based position in `entries`
-    line: int  # 1-based line where the entry starts
-    height: int
-    pool: str
-    to: str
-    amount_udrt: int
-    id: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The stamp key: the explicit id, or the shell runner's key."""
-        return self.id if self.id is not None else self.legacy_key
-
-    @property
-    def legacy_key(self) -> str:
-        return f"{self.height}_{self.pool}_{self.to}_{self.amount_udrt}"
+# Far above any real schedule (100,000 entries take about 14 MB), low enough that
+# a runaway file is refused before it is parsed.
+MAX_SCHEDULE_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a schedule file, located as precisely as the file allows."""
+def load_schedule(path: Path, cache_dir: Path | None = None) -> Schedule:
+    """Read and validate a schedule file; raise ScheduleError listing every problem.
 
-    path: str
-    message: str
-    line: int | None = None
-    entry: int | None = None
-    field: str | None = None
+    With `cache_dir`, a schedule whose exact bytes were validated before is read back
+    from a cache file there instead of being parsed again (see ScheduleCache).
+    """
+    shown = str(path)
+    data = _read_bytes(path, shown)
+    digest = hashlib.sha256(data).hexdigest()
 
-    def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
+    cache = None if cache_dir is None else ScheduleCache(cache_dir)
+    if cache is not None:
+        cached = cache.load(digest)
+        if cached is not None:
+            return Schedule(shown, cached, digest)
 
+    _check_text(data, shown)
+    entries, problems = ScheduleDocument(shown, data).read()
+    if problems:
+        raise ScheduleError(shown, problems)
 
-class ScheduleError(Exception):
-    """A schedule that must not be paid from, with every problem found in it."""
-
-    def __init__(self, path: str, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.path = path
-        self.problems = problems
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    path: str
-    entries: tuple[Entry, ...]
-    digest: str  # sha256 of the file's bytes, hex
+    if cache is not None:
+        cache.store(digest, entries)
+    return Schedule(shown, tuple(entries), digest)
 
 
-def load_schedule(path: Path) -> Schedule:
-    """Read and validate a schedule file; raise ScheduleError listing every problem."""
-    import hashlib
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SCHEDULE_BYTES + 1)
+    except FileNotFoundError:
+        raise _refused(shown, "no such file") from None
+    except IsADirectoryError:
+        raise _refused(shown, "a directory, not a schedule file") from None
+    except PermissionError:
+        raise _refused(shown, "cannot be read: permission denied") from None
+    except OSError as error:
+        raise _refused(shown, f"cannot be read: {error.strerror or error}") from None
 
-    data = path.read_bytes()
-    doc = yaml.safe_load(data)
-    entries = tuple(
-        Entry(
-            index=i,
-            line=0,
-            height=e["height"],
-            pool=e["pool"],
-            to=e["to"],
-            amount_udrt=e["amount_udrt"],
-            id=e.get("id"),
+    if len(data) > MAX_SCHEDULE_BYTES:
+        raise _refused(
+            shown, f"larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MiB; refused unread"
         )
-        for i, e in enumerate(doc["entries"], start=1)
-    )
-    return Schedule(str(path), entries, hashlib.sha256(data).hexdigest())
+    return data
+
+
+def _check_text(data: bytes, shown: str) -> None:
+    if not data.strip():
+        raise _refused(shown, "empty file; expected a mapping with the key 'entries'")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ScheduleError(
+            shown,
+            [
+                Problem(
+                    shown,
+                    f"not UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start} "
+                    "cannot be decoded",
+                    line=line,
+                )
+            ],
+        ) from None
+
+
+def _refused(shown: str, message: str) -> ScheduleError:
+    return ScheduleError(shown, [Problem(shown, message)])
