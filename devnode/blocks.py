@@ -19,7 +19,8 @@ class BlockProducer:
         self.chain = chain
         self.faults = faults
         self.interval_ms = interval_ms
-        self._paused = threading.Event()
+        self._paused = False
+        self._pause_lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="block-timer", daemon=True)
 
@@ -33,14 +34,18 @@ class BlockProducer:
             self._thread.join()
 
     def pause(self) -> None:
-        self._paused.set()
+        """Stop the timer's blocks; once this returns, no timer block comes until resume."""
+        with self._pause_lock:
+            self._paused = True
 
     def resume(self) -> None:
-        self._paused.clear()
+        with self._pause_lock:
+            self._paused = False
 
     @property
     def paused(self) -> bool:
-        return self._paused.is_set()
+        with self._pause_lock:
+            return self._paused
 
     def advance(self, blocks: int) -> int:
         """Produce `blocks` blocks now; returns the new height."""
@@ -49,5 +54,6 @@ class BlockProducer:
     def _run(self) -> None:
         # A fixed wait between blocks: a late block delays the next, as on a busy node.
         while not self._stopped.wait(self.interval_ms / 1000):
-            if not self.paused:
-                self.advance(1)
+            with self._pause_lock:
+                if not self._paused:
+                    self.advance(1)

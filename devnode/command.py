@@ -177,7 +177,7 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     for server in servers:
-        threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     blocks.start()
 
     rpc_url = servers[0].url

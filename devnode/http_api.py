@@ -184,6 +184,7 @@ class NodeRequestHandler(BaseHTTPRequestHandler):
     server: NodeServer
     protocol_version = "HTTP/1.1"
     timeout = 120  # closes idle keep-alive connections
+    disable_nagle_algorithm = True  # headers and body go out in two writes
 
     def do_GET(self) -> None:
         self._dispatch("GET")

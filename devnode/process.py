@@ -31,8 +31,9 @@ class DevnodeStartError(RuntimeError):
 class DevnodeProcess:
     """`dyt-emissions devnode` in a subprocess on 127.0.0.1, free ports.
 
-    `metrics_url` is None when started with `metrics=False`; `/metrics` on
-    `rpc_url` works either way.
+    `metrics=None` passes no metrics flag, leaving it to `DY_METRICS` and
+    `DY_METRICS_ADDR`. `metrics_url` is None when the node runs without a metrics
+    server; `/metrics` on `rpc_url` works either way.
     """
 
     def __init__(
@@ -42,13 +43,14 @@ class DevnodeProcess:
         block_interval_ms: int | None = None,
         per_block_udrt: int | None = None,
         chain_id: str | None = None,
-        metrics: bool = True,
+        metrics: bool | None = True,
         extra_args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
         ready_timeout: float = 15.0,
     ) -> None:
         self.args = [sys.executable, "-m", "dyt_emissions", "devnode", "--listen", "127.0.0.1:0"]
-        self.args += ["--metrics-listen", "127.0.0.1:0"] if metrics else ["--no-metrics"]
+        if metrics is not None:
+            self.args += ["--metrics-listen", "127.0.0.1:0"] if metrics else ["--no-metrics"]
         self.args += ["--start-height", str(start_height)]
         if block_interval_ms is not None:
             self.args += ["--block-interval-ms", str(block_interval_ms)]
