@@ -41,12 +41,16 @@ class ScheduleDocument:
         try:
             self._stream(events)
         except YamlRefused as refusal:
-            self._add(refusal.line, refusal.message)
-            return self.entries, self.problems
+            # Broken or hostile YAML: what was read before it may be misread (a bad
+            # indent ends an entry early), so this one problem is the whole report.
+            return [], [Problem(self.path, refusal.message, line=refusal.line)]
         finally:
             events.close()
 
         self._check_keys_unique()
+        # Entries report their fields in a fixed order, duplicates come last: a
+        # person reads a file top to bottom.
+        self.problems.sort(key=lambda problem: problem.line or 0)
         return self.entries, self.problems
 
     def _add(self, line: int | None, message: str, entry: int | None = None) -> None:
@@ -74,6 +78,7 @@ class ScheduleDocument:
             self._add(found.line, f"the document must be {_SHAPE}, got {found.kind.value}")
             return
 
+        start = line_of(event)
         seen: dict[str, int] = {}
         while not isinstance(event := events.next(), MappingEndEvent):
             key = events.value(event)
@@ -92,7 +97,7 @@ class ScheduleDocument:
                     key.line, f"unknown top-level key {show(name)} (expected only 'entries')"
                 )
         if "entries" not in seen:
-            self._add(line_of(event), f"missing key 'entries'; expected {_SHAPE}")
+            self._add(start, f"missing key 'entries'; expected {_SHAPE}")
 
     def _entries(self, events: EventStream, event: Event) -> None:
         if not isinstance(event, SequenceStartEvent):

@@ -95,7 +95,7 @@ def check_entry(
 
 def show(text: str) -> str:
     """A found value as a message quotes it: in quotes, escaped, and cut when long."""
-    return repr(text) if len(text) <= 60 else repr(text[:60]) + "..."
+    return repr(text) if len(text) <= 140 else repr(text[:140]) + "..."
 
 
 def _integer(report: EntryReport, name: str, value: Value | None) -> tuple[int, int] | None:

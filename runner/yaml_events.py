@@ -224,5 +224,9 @@ def _line_of(error: yaml.MarkedYAMLError) -> int | None:
 
 
 def _describe(error: yaml.MarkedYAMLError) -> str:
-    parts = [part for part in (error.problem, error.context) if part]
-    return "; ".join(parts) if parts else "unreadable YAML"
+    problem = error.problem or "unreadable YAML"
+    if not error.context:
+        return problem
+    if error.context_mark is None:
+        return f"{problem} ({error.context})"
+    return f"{problem} ({error.context} that starts at line {error.context_mark.line + 1})"
