@@ -164,6 +164,13 @@
         severity: 'warning',
         'for': '5m',
       },
+      // The exporter cannot read the state folder: which entry is paid, in doubt or damaged
+      // is unknown, and the alerts on entries go blind.
+      stateUnreadable: {
+        enabled: true,
+        severity: 'critical',
+        'for': '5m',
+      },
       // The exporter cannot read the logs folder: runs and ledger checks go blind.
       logsUnreadable: {
         enabled: true,

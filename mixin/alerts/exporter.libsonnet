@@ -10,7 +10,8 @@ local alerts = import '../lib/alerts.libsonnet';
     local values = {
       selector: config.exporterSelector,
       unreachableFor: settings.nodeMetricsUnreachable['for'],
-      unreadableFor: settings.logsUnreadable['for'],
+      stateUnreadableFor: settings.stateUnreadable['for'],
+      logsUnreadableFor: settings.logsUnreadable['for'],
       downFor: settings.exporterDown['for'],
       absentFor: settings.exporterAbsent['for'],
     },
@@ -31,13 +32,24 @@ local alerts = import '../lib/alerts.libsonnet';
           ]) % values,
         ),
         alerts.rule(
+          'DytEmissionStateUnreadable',
+          settings.stateUnreadable,
+          'drt_emission_audit_state_read_success{%(selector)s} == 0' % values,
+          "The audit exporter cannot read the runner's state folder.",
+          alerts.text([
+            'Exporter {{ $labels.instance }} has failed to read the state folder (stamps',
+            'and intents) for %(stateUnreadableFor)s. Which entries are paid, in doubt or',
+            'damaged is unknown, and the alerts on entries are blind.',
+          ]) % values,
+        ),
+        alerts.rule(
           'DytEmissionLogsUnreadable',
           settings.logsUnreadable,
           'drt_emission_audit_log_read_success{%(selector)s} == 0' % values,
           "The audit exporter cannot read the runner's logs.",
           alerts.text([
             'Exporter {{ $labels.instance }} has failed to read the logs folder for',
-            "%(unreadableFor)s. The runner's runs, errors and the ledger checks go stale.",
+            "%(logsUnreadableFor)s. The runner's runs, errors and the ledger checks go stale.",
           ]) % values,
         ),
         alerts.rule(

@@ -29,7 +29,7 @@ local panels = import '../lib/panels.libsonnet';
       description,
       [panels.target(query(metric), legend())],
       'none',
-      width=8,
+      width=6,
       thresholds=[[null, 'red'], [1, 'green']],
       mappings=panels.successMappings,
     ),
@@ -192,6 +192,11 @@ local panels = import '../lib/panels.libsonnet';
           'Node metrics',
           "Whether the exporter's last scrape of the node worked.",
           'drt_emission_audit_node_scrape_success',
+        ),
+        successStat(
+          'State folder',
+          'Whether the exporter can read the stamps and intents.',
+          'drt_emission_audit_state_read_success',
         ),
         successStat(
           'Logs',
