@@ -115,7 +115,19 @@ def test_the_service_monitor_selects_the_exporters_service_by_labels_and_port(
     )
     assert monitor["spec"]["namespaceSelector"] == {"matchNames": [NAMESPACE]}
     assert monitor["spec"]["endpoints"] == [
-        {"port": "metrics", "path": "/metrics", "interval": "30s", "scrapeTimeout": "10s"}
+        {
+            "port": "metrics",
+            "path": "/metrics",
+            "interval": "30s",
+            "scrapeTimeout": "10s",
+            "relabelings": [
+                {
+                    "action": "replace",
+                    "targetLabel": "job",
+                    "replacement": "dyt-emissions-exporter",
+                }
+            ],
+        }
     ]
     assert [port["name"] for port in service["spec"]["ports"]] == ["metrics"]
     # Only the exporter's Service carries these labels, so Prometheus scrapes nothing else.
@@ -133,6 +145,7 @@ def test_the_labels_prometheus_selects_on_are_rendered_as_given(render: Render) 
         "--set-string", "emissions.serviceMonitor.labels.scrape=true",
         "--set", "emissions.prometheusRule.labels.release=prom",
         "--set", "emissions.serviceMonitor.interval=1m",
+        "--set", "emissions.serviceMonitor.jobName=emissions",
     )  # fmt: skip
     rendered = render(*arguments)
 
@@ -140,6 +153,7 @@ def test_the_labels_prometheus_selects_on_are_rendered_as_given(render: Render) 
     assert monitor["metadata"]["labels"]["release"] == "prom"
     assert monitor["metadata"]["labels"]["scrape"] == "true"
     assert monitor["spec"]["endpoints"][0]["interval"] == "1m"
+    assert monitor["spec"]["endpoints"][0]["relabelings"][0]["replacement"] == "emissions"
     rule = rendered.get("PrometheusRule", "dytallix-emissions")
     assert rule["metadata"]["labels"]["release"] == "prom"
 

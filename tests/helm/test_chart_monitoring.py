@@ -111,3 +111,13 @@ def test_a_chart_without_the_rendered_mixin_says_so(tmp_path: Path, value: str) 
     assert MISSING_MIXIN[value] in result.stderr
     assert "render the mixin (make generate) before installing or packaging" in result.stderr
     assert f"or set {value}=false" in result.stderr
+
+
+def test_the_alerts_select_the_exporter_by_the_job_name_the_service_monitor_sets(
+    render: Render,
+) -> None:
+    monitor = render().get("ServiceMonitor", "dytallix-emissions-exporter")
+    (relabeling,) = monitor["spec"]["endpoints"][0]["relabelings"]
+
+    assert relabeling["targetLabel"] == "job"
+    assert f'job="{relabeling["replacement"]}"' in RULES.read_text(encoding="utf-8")
