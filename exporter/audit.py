@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from exporter.entry_book import ATTENTION_ORDER, EntryBook, PoolTotals
+from exporter.entry_book import ATTENTION_ORDER, NEEDS_ATTENTION, EntryBook, PoolTotals
 from exporter.log_summary import JsonPayment, LogSummary
 from exporter.log_tail import LogTail, TailReport
 from exporter.mismatches import LogMismatches, Mismatch
@@ -45,6 +45,7 @@ class AuditSettings:
     node_timeout_seconds: float = DEFAULT_NODE_TIMEOUT_SECONDS
     grace_blocks: int = DEFAULT_GRACE_BLOCKS
     retention_days: int = DEFAULT_RETENTION_DAYS
+    height: int | None = None  # judge at this chain height instead of the node's
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class Audit:
     logs: LogsView
     node: NodeSample | None
     height: int | None
-    height_source: str | None  # "node", "node_last_seen" or "runner_log"
+    height_source: str | None  # "given", "node", "node_last_seen" or "runner_log"
     book: EntryBook | None
     counts: dict[tuple[str, Status], int] | None
     totals: PoolTotals | None
@@ -91,12 +92,14 @@ class Audit:
     mismatches: dict[str, int]  # only the kinds that could be measured
     mismatch_details: tuple[Mismatch, ...] = ()
 
-    def entries(self) -> list[EntryState]:
-        """Every entry at the audit's height, those needing attention first."""
+    def entries(self, *, attention_only: bool = False) -> list[EntryState]:
+        """Every entry at the audit's height (or only those needing attention), worst first."""
         if self.book is None:
             return []
         rank = {status: place for place, status in enumerate(ATTENTION_ORDER)}
         states = self.book.states_at(self.height, self.settings.grace_blocks)
+        if attention_only:
+            states = (state for state in states if state.status in NEEDS_ATTENTION)
         return sorted(states, key=lambda s: (rank[s.status], s.entry.height, s.entry.index))
 
     def status_counts(self) -> dict[Status, int] | None:
@@ -260,6 +263,8 @@ class Auditor:
         return sample
 
     def _height(self, node: NodeSample | None) -> tuple[int | None, str | None]:
+        if self.settings.height is not None:
+            return self.settings.height, "given"
         if node is not None and node.success and node.block_height is not None:
             return int(node.block_height), "node"
         if self._cache.node_height is not None:

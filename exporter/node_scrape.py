@@ -75,6 +75,9 @@ class NodeScraper:
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
+            # An HTTP proxy from the environment would answer for the node (a proxy's 502
+            # read as the node's page); the node is always reached directly.
+            trust_env=False,
             headers={"Accept": "text/plain;version=0.0.4"},
         )
 
