@@ -18,7 +18,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType
 
 from devnode.blocks import BlockProducer
 from devnode.chain import Chain
@@ -32,6 +31,8 @@ DEFAULT_METRICS_LISTEN = "127.0.0.1:9464"
 DEFAULT_BLOCK_INTERVAL_MS = 15000
 DEFAULT_PER_BLOCK_UDRT = 1_000_000
 DEFAULT_CHAIN_ID = "dyt-local-1"
+
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 EXIT_OK = 0
 EXIT_CANNOT_LISTEN = 1
@@ -169,21 +170,15 @@ def main(args: argparse.Namespace) -> int:
     if servers is None:
         return EXIT_CANNOT_LISTEN
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # Blocked in every thread and taken by sigwait below: a Python signal handler could run
+    # while the main thread holds a lock the handler needs (a second signal during stop).
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     for server in servers:
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     blocks.start()
 
     rpc_url = servers[0].url
     metrics_url = servers[1].url if len(servers) > 1 else "off"
-    sys.stdout.write(f"devnode ready rpc={rpc_url} metrics={metrics_url} height={chain.height}\n")
-    sys.stdout.flush()
     log.info(
         "ready",
         rpc=rpc_url,
@@ -193,14 +188,17 @@ def main(args: argparse.Namespace) -> int:
         per_block_udrt=settings.per_block_udrt,
         chain_id=settings.chain_id,
     )
+    # After the log line, so a parent that saw the ready line finds it in the log too.
+    sys.stdout.write(f"devnode ready rpc={rpc_url} metrics={metrics_url} height={chain.height}\n")
+    sys.stdout.flush()
 
-    stop.wait()
+    received = signal.sigwait(STOP_SIGNALS)
 
     blocks.stop()
     for server in servers:
         server.shutdown()
         server.server_close()
-    log.info("stopped", height=chain.height)
+    log.info("stopped", signal=signal.Signals(received).name, height=chain.height)
     return EXIT_OK
 
 
