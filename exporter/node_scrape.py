@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -70,7 +71,7 @@ class NodeScraper:
     """Scrapes one node metrics URL with a deadline; never raises for the node's faults."""
 
     def __init__(self, url: str, timeout_seconds: float) -> None:
-        self.url = url
+        self.url = metrics_url(url)
         self.timeout_seconds = timeout_seconds
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout_seconds),
@@ -144,6 +145,14 @@ class NodeScraper:
 
     def _timeout_message(self) -> str:
         return f"{self.url} did not answer within {self.timeout_seconds:g}s"
+
+
+def metrics_url(url: str) -> str:
+    """The URL to scrape: a URL without a path means the node's `/metrics`."""
+    parts = urlsplit(url)
+    if parts.path in ("", "/"):
+        return urlunsplit(parts._replace(path="/metrics"))
+    return url
 
 
 def parse_node_metrics(text: str) -> dict[str, float]:

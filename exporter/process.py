@@ -135,6 +135,18 @@ class ExporterProcess:
             process.stdout.close()
         return process.returncode
 
+    def kill(self) -> int | None:
+        """Kill the child at once (SIGKILL), as a crash would; return its exit code."""
+        process = self._process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        return process.returncode
+
     def close(self) -> None:
         """Stop the child and release its log file."""
         self.stop()
