@@ -83,8 +83,8 @@ class Stamp:
 
     def to_json_line(self) -> str:
         """The stamp's file content: one line of JSON in the order of docs/formats.md."""
-        if self.legacy:
-            raise ValueError("legacy stamps are read, never written")
+        if self.legacy or self.paid_at is None:
+            raise ValueError("only a complete stamp with a payment time can be written")
         record = {
             "v": 1,
             "key": self.key,
@@ -92,7 +92,7 @@ class Stamp:
             "pool": self.pool,
             "to": self.to,
             "amount_udrt": self.amount_udrt,
-            "paid_at": None if self.paid_at is None else format_timestamp(self.paid_at),
+            "paid_at": format_timestamp(self.paid_at),
             "remaining": self.remaining,
             "run_id": self.run_id,
             "decided_by": self.decided_by,
