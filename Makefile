@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(TOOLS):$(PATH)
 
 HELM_VERSION := v3.16.4
 JSONNET_VERSION := v0.21.0
-APT_PACKAGES := prometheus prometheus-alertmanager chromium
+APT_PACKAGES := prometheus prometheus-alertmanager chromium docker-compose
 
 .PHONY: help demo test lint typecheck check-generated generate bench setup system-tools venv
 
@@ -34,10 +34,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --config-settings editable_mode=compat -e '.[dev]'
 	touch $@
 
-# System tools the tests talk to: Debian's Prometheus, Alertmanager and Chromium, and Go tools.
+# System tools the tests talk to: Debian's Prometheus, Alertmanager, Chromium and docker-compose
+# (v1, which validates deploy/compose.yaml offline), and Go tools.
 system-tools: $(TOOLS)/helm $(TOOLS)/jsonnetfmt
 	@missing=""; \
-	for cmd in prometheus promtool prometheus-alertmanager chromium; do \
+	for cmd in prometheus promtool prometheus-alertmanager amtool chromium docker-compose; do \
 	  command -v $$cmd >/dev/null || missing=yes; \
 	done; \
 	if [ -n "$$missing" ]; then \
