@@ -23,7 +23,8 @@ from devnode.blocks import BlockProducer
 from devnode.chain import Chain
 from devnode.events import EventLog
 from devnode.faults import Faults
-from devnode.http_api import METRICS_ROUTES, RPC_ROUTES, Node, NodeServer
+from devnode.http_api import NodeApi
+from devnode.http_server import NodeServer
 from devnode.metrics import build_registry
 
 DEFAULT_LISTEN = "127.0.0.1:3030"
@@ -165,8 +166,8 @@ def main(args: argparse.Namespace) -> int:
     chain = Chain(start_height=settings.start_height, per_block_udrt=settings.per_block_udrt)
     faults = Faults()
     blocks = BlockProducer(chain, faults, settings.block_interval_ms)
-    node = Node(chain, blocks, faults, build_registry(chain), settings.chain_id, log)
-    servers = _bind(settings, node, log)
+    api = NodeApi(chain, blocks, faults, build_registry(chain), settings.chain_id, log)
+    servers = _bind(settings, api, log)
     if servers is None:
         return EXIT_CANNOT_LISTEN
 
@@ -202,15 +203,15 @@ def main(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _bind(settings: Settings, node: Node, log: EventLog) -> list[NodeServer] | None:
+def _bind(settings: Settings, api: NodeApi, log: EventLog) -> list[NodeServer] | None:
     """The RPC server, then the metrics server if any; None (logged) when a bind fails."""
-    wanted = [(settings.listen, RPC_ROUTES, "rpc")]
+    wanted = [(settings.listen, api.rpc_routes(), "rpc")]
     if settings.metrics_listen is not None:
-        wanted.append((settings.metrics_listen, METRICS_ROUTES, "metrics"))
+        wanted.append((settings.metrics_listen, api.metrics_routes(), "metrics"))
     servers: list[NodeServer] = []
     for address, routes, role in wanted:
         try:
-            servers.append(NodeServer(address, node, routes))
+            servers.append(NodeServer(address, routes, log))
         except OSError as error:
             where = f"{address[0]}:{address[1]}"
             log.error("cannot_listen", role=role, address=where, reason=str(error))
