@@ -14,8 +14,8 @@ can go wrong, and what is done about it:
   bytes are exactly the bytes already read from `X.log`, so only what follows
   them is read;
 - a deleted file: forgotten; what was read from it stays counted;
-- a line longer than MAX_LINE_BYTES without a newline: handed over as one line
-  (the parser counts it as junk) so that binary junk cannot fill memory;
+- an unfinished line longer than MAX_LINE_BYTES: handed over in pieces (the
+  parser counts them as junk), so that binary junk cannot fill memory;
 - an unreadable file or a missing folder: reported in the TailReport, never raised.
 
 Nothing here writes to the folder: it works when mounted read-only.
@@ -220,8 +220,8 @@ class LogTail:
             report.bytes_read += len(chunk)
             data = pending + chunk
             cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(data) > MAX_LINE_BYTES:
-                cut = len(data)  # no newline in sight: hand the junk over as one line
+            if len(data) - cut > MAX_LINE_BYTES:
+                cut = len(data)  # an unfinished line this long is junk: hand it over now
             pending = data[cut:]
             if cut:
                 complete = data[:cut]
