@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import _gojsonnet
 import yaml
 
 MIXIN_DIR = Path(__file__).resolve().parents[1] / "mixin"
@@ -72,6 +71,11 @@ def render(
     Nested objects merge key by key (`{"alerts": {"claimInDoubt": {"for": "1m"}}}` changes
     one duration); any other value replaces. A key `_config` does not have is a MixinError.
     """
+    try:
+        import _gojsonnet  # a development dependency: rendering is a build step
+    except ImportError:
+        raise MixinError("rendering needs gojsonnet: pip install 'dyt-emissions[dev]'") from None
+
     overrides = json.dumps(dict(config_overrides or {}))
     try:
         output = _gojsonnet.evaluate_file(
@@ -80,7 +84,8 @@ def render(
             tla_codes={"overrides": overrides},
         )
     except RuntimeError as error:
-        raise MixinError(f"rendering {mixin_dir} failed: {error}") from None
+        # The first line says what is wrong; the rest is Jsonnet's stack.
+        raise MixinError(f"rendering {mixin_dir}: {str(error).splitlines()[0]}") from None
     rendered = json.loads(output)
     return RenderedMixin(
         rules=rendered["rules"],
@@ -126,7 +131,9 @@ def _load_overrides(path: Path | None) -> dict[str, Any]:
         raise MixinError(f"reading config overrides {path}: {error}") from None
     if not isinstance(overrides, dict):
         found = type(overrides).__name__
-        raise MixinError(f"config overrides {path}: expected a mapping of _config keys, {found}")
+        raise MixinError(
+            f"config overrides {path}: expected a mapping of _config keys, found {found}"
+        )
     return overrides
 
 
