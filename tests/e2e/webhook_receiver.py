@@ -108,3 +108,22 @@ class WebhookReceiver:
                         f"the webhook received {seen or 'nothing'}"
                     )
                 self._changed.wait(remaining)
+
+    def expect_silence(self, seconds: float, allowed: frozenset[str] = frozenset()) -> None:
+        """Watch for `seconds`; fail at the first page of an alert not in `allowed`."""
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while True:
+                unexpected = [p for p in self._pages if p.name not in allowed]
+                if unexpected:
+                    seen = sorted({(p.name, p.status) for p in unexpected})
+                    raise AssertionError(f"expected no page but for {sorted(allowed)}; got {seen}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._changed.wait(remaining)
+
+    def paged_names(self) -> set[str]:
+        """Every alert name that reached the webhook, firing or resolved."""
+        with self._changed:
+            return {page.name for page in self._pages}
