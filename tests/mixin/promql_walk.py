@@ -21,10 +21,11 @@ GRAFANA_VARIABLES = {
 
 @dataclass(frozen=True)
 class MetricUse:
-    """A metric an expression reads, and the function applied to its range (if any)."""
+    """A metric an expression reads, its matchers, and the function over its range (if any)."""
 
     metric: str
     function: str | None
+    matchers: frozenset[str]
 
 
 def without_grafana_variables(expr: str) -> str:
@@ -67,7 +68,8 @@ def _children(node: object) -> Iterator[object]:
 def _walk(node: object, function: str | None) -> Iterator[MetricUse]:
     if isinstance(node, promql_parser.VectorSelector):
         assert node.name, f"a selector without a metric name: {node}"
-        yield MetricUse(node.name, function)
+        matchers = frozenset(str(matcher) for matcher in node.matchers.matchers)
+        yield MetricUse(node.name, function, matchers)
         return
     if isinstance(node, promql_parser.Call):
         for argument in node.args:
