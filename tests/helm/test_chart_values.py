@@ -127,6 +127,10 @@ def test_the_old_shell_runners_image_is_refused_with_the_reason(write_values: Wr
             "- emissions.cron.rpcUrl: Does not match pattern",
         ),
         (
+            "emissions:\n  cron:\n    runnerDeadlineSeconds: 30\n",
+            "- emissions.cron.runnerDeadlineSeconds: Must be greater than or equal to 60",
+        ),
+        (
             "emissions:\n  podSecurity:\n    runAsUser: 0\n",
             "- emissions.podSecurity.runAsUser: Must be greater than or equal to 1",
         ),
