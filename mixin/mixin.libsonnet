@@ -3,8 +3,8 @@
 // to fit your setup; docs/mixin.md shows how.
 local finish = {
   local config = $._config,
-  local withInterval(group) =
-    group + (if config.evaluationInterval == '' then {} else { interval: config.evaluationInterval }),
+  local interval = config.evaluationInterval,
+  local withInterval(group) = group + (if interval == '' then {} else { interval: interval }),
   local runbook(rule) = rule {
     annotations+: { runbook_url: config.runbookURLPattern % std.asciiLower(rule.alert) },
   },

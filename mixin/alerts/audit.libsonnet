@@ -91,12 +91,22 @@ local alerts = import '../lib/alerts.libsonnet';
           settings.claimErrors,
           |||
             (
-              increase(drt_emission_audit_runner_errors_total{%(selector)s, kind=~"%(errorKinds)s"}[%(errorWindow)s])
+              increase(
+                drt_emission_audit_runner_errors_total{
+                  %(selector)s,
+                  kind=~"%(errorKinds)s"
+                }[%(errorWindow)s]
+              )
               > 0
             )
             unless %(onKind)s
             (
-              resets(drt_emission_audit_runner_errors_total{%(selector)s, kind=~"%(errorKinds)s"}[%(errorWindow)s])
+              resets(
+                drt_emission_audit_runner_errors_total{
+                  %(selector)s,
+                  kind=~"%(errorKinds)s"
+                }[%(errorWindow)s]
+              )
               > 0
             )
           ||| % values,

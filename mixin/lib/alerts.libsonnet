@@ -14,8 +14,8 @@
     local selector = std.join(',', ['%s=%%q' % label for label in labels] +
                                    (if matchers == '' then [] else [matchers]));
     local arguments = std.join(' ', ['$labels.%s' % label for label in labels]);
-    '{{ with printf "sum(%s{%s})" %s | query }}{{ . | first | value | humanize }}{{ else }}0{{ end }}'
-    % [metric, selector, arguments],
+    '{{ with printf "sum(%s{%s})" %s | query }}' % [metric, selector, arguments] +
+    '{{ . | first | value | humanize }}{{ else }}0{{ end }}',
 
   // Prose given as lines under 100 characters, joined into one line.
   text(lines):: std.join(' ', lines),
