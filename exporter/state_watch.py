@@ -92,6 +92,10 @@ class StateWatch:
                 status.st_mtime_ns,
             )
         except FileNotFoundError:
+            if not self.folder.parent.is_dir():
+                return self._fail(
+                    f"cannot read state folder {self.folder}: the log folder does not exist"
+                )
             identity = None  # no run has written a stamp yet: an empty state, measured
         except OSError as error:
             return self._fail(f"cannot read state folder {self.folder}: {error.strerror}")
