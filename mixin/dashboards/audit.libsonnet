@@ -13,7 +13,7 @@ local panels = import '../lib/panels.libsonnet';
       '%s{%s%s}' % [metric, selector, if matchers == '' then '' else ', ' + matchers],
     local entries(status) =
       query('instance_status:drt_emission_audit_entries:sum', 'status="%s"' % status),
-    local attention = 'due|missed|in_doubt|conflict|damaged|invalid',
+    local attention = 'missed|in_doubt|conflict|damaged|invalid',
     local interval = duration.seconds(config.cronJobInterval),
     local notRunning = interval * config.alerts.runnerNotRunning.intervals,
     local notSucceeding = interval * config.alerts.runnerNotSucceeding.intervals,

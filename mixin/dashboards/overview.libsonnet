@@ -36,14 +36,14 @@ local panels = import '../lib/panels.libsonnet';
           thresholds=[[null, 'green'], [stalledAfter, 'red']],
         ),
         panels.stat(
-          'Pools pending',
+          'Pools pending (uDRT)',
           'uDRT held in all emission pools together, not yet claimed.',
           [panels.target(query('drt_emission_audit_node_pending_udrt'), legend())],
           'locale',
           width=8,
         ),
         panels.stat(
-          'Shortfall',
+          'Shortfall (uDRT)',
           'uDRT due beyond what the pools hold (0 when they cover every due entry).',
           [panels.target(query('drt_emission_audit_shortfall_udrt'), legend())],
           'locale',
