@@ -13,7 +13,6 @@ from yaml.events import (
     Event,
     MappingEndEvent,
     MappingStartEvent,
-    ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
@@ -124,19 +123,7 @@ class ScheduleDocument:
         fields: dict[str, Value] = {}
         unknown: dict[str, int] = {}
         first_lines: dict[str, int] = {}
-        while not isinstance(event := events.next(), MappingEndEvent):
-            # Scalars are unpacked here rather than in `value()`: this loop runs
-            # four or five times per entry.
-            if isinstance(event, ScalarEvent):
-                name, key_line = event.value, line_of(event)
-            else:
-                key = events.value(event)
-                name, key_line = _key_text(key), key.line
-            value_event = events.next()
-            if isinstance(value_event, ScalarEvent):
-                value: Value = events.scalar(value_event)
-            else:
-                value = events.value(value_event)
+        for name, key_line, value in events.mapping_items():
             if name in first_lines:
                 report.add(
                     key_line,

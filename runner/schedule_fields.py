@@ -7,6 +7,7 @@ entry, the line of the field, what was expected and what was found.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 from runner.address import AddressError, check_address
@@ -148,10 +149,20 @@ def _string(report: EntryReport, name: str, value: Value | None) -> tuple[str, i
 
 
 def _check_address(report: EntryReport, to: tuple[str, int]) -> None:
+    reason = _address_problem(to[0])
+    if reason is not None:
+        report.add(to[1], "to", f"to is not a valid address: {reason}")
+
+
+# A schedule pays the same few recipients again and again: each address is
+# checked once.
+@functools.lru_cache(maxsize=4096)
+def _address_problem(text: str) -> str | None:
     try:
-        check_address(to[0])
+        check_address(text)
     except AddressError as error:
-        report.add(to[1], "to", f"to is not a valid address: {error}")
+        return str(error)
+    return None
 
 
 def _suggestion(name: str) -> str:

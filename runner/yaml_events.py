@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -23,6 +24,7 @@ from yaml.events import (
     CollectionEndEvent,
     CollectionStartEvent,
     Event,
+    MappingEndEvent,
     MappingStartEvent,
     NodeEvent,
     ScalarEvent,
@@ -163,6 +165,25 @@ class EventStream:
         elif isinstance(event, CollectionEndEvent):
             self._depth -= 1
         return event
+
+    def mapping_items(self) -> Iterator[tuple[str, int, Value]]:
+        """The (key, key's line, value) pairs of the mapping whose start was just read.
+
+        Keys are compared as written (`height`, 'height' and "height" are one key);
+        a key that is itself a list or mapping comes as `<a list>` or `<a mapping>`.
+        """
+        while True:
+            event = self.next()
+            if isinstance(event, ScalarEvent):
+                key, line = event.value, line_of(event)
+            elif isinstance(event, MappingEndEvent):
+                return
+            else:
+                found = self.value(event)
+                key, line = f"<{found.kind.value}>", found.line
+            event = self.next()
+            value = self.scalar(event) if isinstance(event, ScalarEvent) else self.value(event)
+            yield key, line, value
 
     def value(self, event: Event) -> Value:
         """The value that starts with `event`; a list or mapping is skipped to its end."""
