@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml._yaml as yaml_c
 
 from runner.schedule_model import Entry
 
@@ -151,7 +152,8 @@ def _file_name(digest: str) -> str | None:
 
 @functools.cache
 def _validator_fingerprint() -> str | None:
-    code = hashlib.sha256(f"{FORMAT_VERSION} {yaml.__version__}".encode())
+    libyaml = yaml_c.get_version_string()
+    code = hashlib.sha256(f"{FORMAT_VERSION} {yaml.__version__} {libyaml}".encode())
     here = Path(__file__).parent
     try:
         for module in _VALIDATOR_MODULES:
