@@ -22,6 +22,7 @@ from devnode.events import EventLog
 
 TEXT_TYPE = "text/plain; charset=utf-8"
 BODY_LIMIT = 2 * 1024 * 1024  # axum's default request body limit
+DISCARD_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,19 @@ class NodeRequestHandler(BaseHTTPRequestHandler):
         if length < 0:
             raise ValueError("negative content-length")
         if length > BODY_LIMIT:
+            self._discard(length)
             raise BodyTooLarge
         return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        # Read what the client sends (up to a bound), so it gets to read our 413 rather
+        # than a reset connection while it is still writing.
+        left = min(length, DISCARD_LIMIT)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
 
     def _read_chunked(self) -> bytes:
         body = b""
@@ -188,6 +200,8 @@ class NodeRequestHandler(BaseHTTPRequestHandler):
             self.send_header("content-length", str(len(reply.body)))
             for name, value in reply.headers:
                 self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)

@@ -209,3 +209,36 @@ def test_balance_of_an_unknown_address_and_another_denom_is_zero(
     assert udrt.json() == {"address": ADDRESS, "denom": "udrt", "balance": "7"}
     assert udgt.json() == {"address": ADDRESS, "denom": "udgt", "balance": "0"}
     assert nobody.json() == {"address": "nobody", "denom": "udrt", "balance": "0"}
+
+
+def test_chunked_claim_body_is_read_whole(devnode: DevnodeFactory) -> None:
+    node = devnode(start_height=10)
+    body = claim_body(amount=9).encode()
+
+    response = node.http.post(
+        "/emission/claim", content=iter([body[:10], body[10:]]), headers=JSON_HEADERS
+    )
+
+    assert response.json() == {"pool": "staking_rewards", "remaining": "2499991"}
+
+
+def test_body_over_two_mib_is_413(devnode: DevnodeFactory) -> None:
+    node = devnode(start_height=10)
+
+    response = post_claim(node, b" " * (2 * 1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    assert response.text == "Failed to buffer the request body: length limit exceeded"
+    assert_nothing_moved(node)
+
+
+def test_balance_address_is_percent_decoded(devnode: DevnodeFactory) -> None:
+    node = devnode(start_height=10)
+    post_claim(node, claim_body(to="a b", amount=3))
+
+    response = node.http.get("/balance/a%20b")
+
+    assert response.json() == {"address": "a b", "denom": "udrt", "balance": "3"}
+
+
+JSON_HEADERS = {"content-type": "application/json"}
