@@ -98,19 +98,20 @@ def main(args: argparse.Namespace) -> int:
         settings.node_metrics_url or "none",
         __version__,
     )
-    sys.stdout.write(f"exporter ready url=http://{shown_host}:{bound_port}\n")
-    sys.stdout.flush()
-
-    # Read every file once now, so the first scrape does not pay for it; a scrape that
-    # comes first simply waits for this on the auditor's lock.
-    threading.Thread(target=auditor.refresh, name="warm-up", daemon=True).start()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("exporter stop signal=%s", signal.Signals(signum).name)
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    # Installed before the ready line: a parent may stop the exporter as soon as it is ready.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+    # Read every file once now, so the first scrape does not pay for it; a scrape that
+    # comes first simply waits for this on the auditor's lock.
+    threading.Thread(target=auditor.refresh, name="warm-up", daemon=True).start()
+    sys.stdout.write(f"exporter ready url=http://{shown_host}:{bound_port}\n")
+    sys.stdout.flush()
     try:
         server.serve_forever()
     finally:
