@@ -138,7 +138,7 @@ class ScheduleDocument:
                 unknown[name] = key_line
 
         entry = check_entry(report, line, fields, unknown)
-        if entry is not None and not report.failed:
+        if entry is not None:
             self.entries.append(entry)
 
     def _check_keys_unique(self) -> None:

@@ -105,7 +105,7 @@ def is_decimal(text: str) -> bool:
 
 
 def plain_scalar_kind(text: str) -> Kind:
-    """What `yaml.safe_load` makes of an unquoted, untagged scalar (floats as above)."""
+    """What `yaml.safe_load` makes of an unquoted, untagged scalar (`1e6`: a float)."""
     if is_decimal(text):
         return Kind.INTEGER
     tag: str = _RESOLVER.resolve(  # type: ignore[no-untyped-call]
