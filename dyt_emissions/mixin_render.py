@@ -102,7 +102,7 @@ def stale_files(rendered: RenderedMixin, out_dir: Path) -> dict[str, str]:
         path = out_dir / name
         if not path.is_file():
             stale[name] = "missing"
-        elif path.read_text() != text:
+        elif path.read_text(encoding="utf-8") != text:
             stale[name] = "differs from a fresh render"
     for pattern in ("alerts/*.yaml", "dashboards/*.json"):
         for path in sorted(out_dir.glob(pattern)):
@@ -118,7 +118,7 @@ def write(rendered: RenderedMixin, out_dir: Path) -> list[str]:
     for name, text in files.items():
         path = out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(text, encoding="utf-8")
     return list(files)
 
 
@@ -170,6 +170,11 @@ def main(args: argparse.Namespace) -> int:
             return 1
         return 0
 
-    for name in write(rendered, args.out):
+    try:
+        written = write(rendered, args.out)
+    except OSError as error:
+        sys.stderr.write(f"error: cannot write the rendered mixin under {args.out}: {error}\n")
+        return 2
+    for name in written:
         sys.stdout.write(f"wrote {args.out / name}\n")
     return 0

@@ -191,3 +191,17 @@ def test_a_bad_config_file_exits_2_with_a_message(
     assert error.startswith("error: ")
     assert "Traceback" not in error
     assert re.search(message, error), error
+
+
+def test_an_unwritable_output_exits_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the folder should be\n")
+
+    code = cli_main(["mixin", "--out", str(blocker)])
+
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: cannot write the rendered mixin under {blocker}: "
+    )
