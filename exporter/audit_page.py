@@ -30,14 +30,19 @@ _TEMPLATE = """\
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem; color: #1b1f24; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem auto; padding: 0 1.5rem;
+  max-width: 72rem; color: #1b1f24; }
+.card { border: 1px solid #d0d7de; border-left: 4px solid #cf222e; border-radius: 4px;
+  padding: .5rem .75rem; margin: .5rem 0; }
+.card.entry[data-status="due"] { border-left-color: #9a6700; }
+.card > div { margin: .1rem 0; }
 h1 { font-size: 1.4rem; margin: 0 0 .2rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
 table { border-collapse: collapse; margin: .4rem 0; }
 th, td { border: 1px solid #d0d7de; padding: .25rem .5rem; text-align: left;
   vertical-align: top; }
 th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code { font: 12px ui-monospace, monospace; background: #f6f8fa; padding: 0 .2rem;
-  word-break: break-all; }
+  overflow-wrap: anywhere; }
 .key { max-width: 22rem; } .muted { color: #57606a; }
 .ok { color: #1a7f37; } .bad { color: #cf222e; font-weight: 600; }
 .status { font-weight: 600; white-space: nowrap; }
@@ -50,16 +55,17 @@ pre { margin: .2rem 0; white-space: pre-wrap; }
 <h1>{{ title }}</h1>
 <p class="muted">Taken {{ s.taken_at }} &middot; height
 {% if s.height is none %}unknown{% else %}{{ s.height }} ({{ s.height_source }}){% endif %}
-&middot; grace {{ s.grace_blocks }} blocks &middot; exporter {{ version }}
+ &middot; grace {{ s.grace_blocks }} blocks &middot; exporter {{ version }}
 &middot; <a href="audit">JSON</a> &middot; <a href="metrics">metrics</a></p>
 
 {% if s.needs_attention is none %}
 <p class="bad" id="verdict">The entries cannot be judged yet: see the problems below.</p>
-{% elif s.needs_attention == 0 and not problems %}
+{% elif s.needs_attention == 0 and not problems and not mismatches %}
 <p class="ok" id="verdict">Nothing needs attention: every due entry is paid.</p>
 {% else %}
-<p class="bad" id="verdict">{{ s.needs_attention }} entries and {{ problems|length }}
-other problems need attention.</p>
+<p class="bad" id="verdict">Needs attention: {{ s.needs_attention }} entries
+{%- if problems %}, {{ problems|length }} other problems{% endif %}
+{%- if mismatches %}, {{ mismatches|length }} ledger mismatches{% endif %}.</p>
 {% endif %}
 
 {% if problems %}
@@ -74,19 +80,20 @@ other problems need attention.</p>
 
 <h2>Entries that need attention</h2>
 {% if attention %}
-<table id="attention">
-<tr><th>status</th><th>key</th><th>height</th><th>pool</th><th>to</th><th>uDRT</th>
-<th>why</th><th>what to do</th></tr>
+<div id="attention">
 {% for e in attention %}
-<tr class="entry" data-key="{{ e.key }}" data-status="{{ e.status }}">
-<td class="status {{ e.status }}">{{ e.status }}</td><td class="key"><code>{{ e.key }}</code></td>
-<td class="num">{{ e.height }}</td><td>{{ e.pool }}</td><td><code>{{ e.to }}</code></td>
-<td class="num">{{ e.amount_udrt }}</td><td>{{ e.reason }}</td>
-<td>{{ e.advice or "" }}
-{% if e.doc_url %}<a href="{{ e.doc_url }}">How</a>{% endif %}
-{% for c in e.commands %}<pre><code>{{ c }}</code></pre>{% endfor %}</td></tr>
+<div class="card entry" data-key="{{ e.key }}" data-status="{{ e.status }}">
+<div><span class="status {{ e.status }}">{{ e.status }}</span>
+height {{ e.height }} &middot; {{ e.pool }} &middot; {{ e.amount_udrt }} uDRT</div>
+<div>key <code>{{ e.key }}</code></div>
+<div>to <code>{{ e.to }}</code></div>
+{% if e.reason %}<div>why: {{ e.reason }}</div>{% endif %}
+{% if e.advice %}<div>what to do: {{ e.advice }}
+{% if e.doc_url %}<a href="{{ e.doc_url }}">How</a>{% endif %}</div>{% endif %}
+{% for c in e.commands %}<pre><code>{{ c }}</code></pre>{% endfor %}
+</div>
 {% endfor %}
-</table>
+</div>
 {% if attention_left %}<p class="muted">{{ attention_left }} more: see
 <a href="audit">the JSON audit</a>.</p>{% endif %}
 {% else %}
@@ -95,15 +102,16 @@ other problems need attention.</p>
 
 {% if mismatches %}
 <h2>Ledger mismatches</h2>
-<table id="mismatches">
-<tr><th>kind</th><th>key</th><th>detail</th><th>what to do</th></tr>
+<div id="mismatches">
 {% for m in mismatches %}
-<tr><td class="bad">{{ m.kind }}</td><td class="key"><code>{{ m.key }}</code></td>
-<td>{{ m.detail }}</td><td>{{ m.advice.text }}
-<a href="{{ m.advice.url }}">How</a>
-{% for c in m.advice.commands %}<pre><code>{{ c }}</code></pre>{% endfor %}</td></tr>
+<div class="card mismatch" data-key="{{ m.key }}" data-kind="{{ m.kind }}">
+<div><span class="status bad">{{ m.kind }}</span> <code>{{ m.key }}</code></div>
+<div>{{ m.detail }}</div>
+<div>what to do: {{ m.advice.text }} <a href="{{ m.advice.url }}">How</a></div>
+{% for c in m.advice.commands %}<pre><code>{{ c }}</code></pre>{% endfor %}
+</div>
 {% endfor %}
-</table>
+</div>
 {% endif %}
 
 <h2>Entries by status</h2>
