@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 import yaml._yaml as yaml_c
 
-from runner.schedule_model import Entry
+from runner.schedule_model import POOLS, Entry
 
 FORMAT_VERSION = 1
 _PREFIX = "schedule-"
@@ -121,10 +121,13 @@ def _decode(data: bytes, digest: str) -> tuple[Entry, ...] | None:
     rows = json.loads(body)
     if not isinstance(rows, list) or len(rows) != header["entries"]:
         return None
-    return tuple(_entry(position, row) for position, row in enumerate(rows, start=1))
+    # One string object per pool and per address, however many entries share it:
+    # a large schedule pays few recipients, and the runner's memory is limited.
+    strings = {pool: pool for pool in POOLS}
+    return tuple(_entry(position, row, strings) for position, row in enumerate(rows, start=1))
 
 
-def _entry(position: int, row: Any) -> Entry:
+def _entry(position: int, row: Any, strings: dict[str, str]) -> Entry:
     # The body's checksum already vouches for the content; these checks only make
     # sure a file from some other writer cannot pass for entries.
     index, line, height, pool, to, amount, entry_id = row
@@ -133,12 +136,12 @@ def _entry(position: int, row: Any) -> Entry:
         or type(line) is not int
         or type(height) is not int
         or type(amount) is not int
-        or type(pool) is not str
+        or pool not in POOLS
         or type(to) is not str
         or (entry_id is not None and type(entry_id) is not str)
     ):
         raise ValueError(f"cache row {position} is not an entry")
-    return Entry(index, line, height, pool, to, amount, entry_id)
+    return Entry(index, line, height, strings[pool], strings.setdefault(to, to), amount, entry_id)
 
 
 def _file_name(digest: str) -> str | None:

@@ -18,6 +18,8 @@ REQUIRED_FIELDS = ("height", "pool", "to", "amount_udrt")
 FIELDS = (*REQUIRED_FIELDS, "id")
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 UINT64_LIMIT = 2**64
+# Entries share these string objects instead of one copy each.
+_POOL_NAMES = {pool: pool for pool in POOLS}
 
 # 2**64 has 20 digits: a longer text is out of range without being converted
 # (Python refuses to convert texts of more than 4300 digits at all).
@@ -87,7 +89,7 @@ def check_entry(
         index=report.index,
         line=line,
         height=height[0],
-        pool=pool[0],
+        pool=_POOL_NAMES[pool[0]],
         to=to[0],
         amount_udrt=amount[0],
         id=None if entry_id is None else entry_id[0],
