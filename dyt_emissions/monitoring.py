@@ -141,9 +141,11 @@ class ServerProcess:
                 return self
             if "address already in use" not in self.log_tail():
                 break
+        code = None if self._process is None else self._process.poll()
+        what = f"not ready within {timeout:.0f}s" if code is None else f"exited with code {code}"
         raise MonitoringError(
-            f"{self.name} did not become ready on {self.url} within {timeout:.0f}s; "
-            f"its log ({self.log}) ends with:\n{self.log_tail()}"
+            f"{self.name} on {self.url}: {what}; its log ({self.log}) ends with:\n"
+            f"{self.log_tail()}"
         )
 
     def _launch(self, args: list[str]) -> None:

@@ -17,6 +17,7 @@ from devnode.handle import DevnodeFactory
 from tests.e2e.alert_timing import write_e2e_rules
 from tests.e2e.delivery_log import Delivery, DeliveryLog, summary_lines
 from tests.e2e.emissions_system import EmissionsSystem, start_system
+from tests.e2e.process_table import processes_naming
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 DELIVERIES = pytest.StashKey[list[Delivery]]()
@@ -79,6 +80,7 @@ def system(
             request.node.stash[FAILED] = True
             raise
         yield started
+    assert processes_naming(tmp_path) == []
 
 
 def print_logs_if_failed(item: pytest.Item, workdir: Path) -> None:

@@ -9,6 +9,7 @@ entry points, on 127.0.0.1.
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ START_HEIGHT = 1000
 FIRST_ENTRY_HEIGHT = START_HEIGHT
 ENTRY_EVERY_BLOCKS = 8
 ENTRY_COUNT = 120
+# `dyt-emissions run` and `resolve`: another process holds the state folder's lock.
+EXIT_LOCKED = 3
 
 
 @dataclass
@@ -56,8 +59,11 @@ class EmissionsSystem:
         """Stop starting runs, as when the CronJob is suspended; waits for a run under way."""
         self.cron.stop()
 
-    def resolve_paid(self, key: str, reason: str) -> int:
-        """`dyt-emissions resolve KEY --paid`, as a person would type it; its exit code."""
+    def resolve_paid(self, key: str, reason: str, timeout: float = 30.0) -> int:
+        """`dyt-emissions resolve KEY --paid`, as a person would type it; its exit code.
+
+        Like that person, it tries again while a run of the CronJob holds the lock (exit 3).
+        """
         command = [
             sys.executable,
             "-m",
@@ -72,7 +78,12 @@ class EmissionsSystem:
             "--log-dir",
             str(self.runner.log_dir),
         ]
-        return run_command(command, self.runner.output)
+        deadline = time.monotonic() + timeout
+        while True:
+            code = run_command(command, self.runner.output)
+            if code != EXIT_LOCKED or time.monotonic() > deadline:
+                return code
+            time.sleep(0.2)
 
     def in_doubt_keys(self) -> list[str]:
         """Keys of the intent records without a stamp: the claims in doubt."""

@@ -22,6 +22,7 @@ from dyt_emissions.monitoring import (
     MonitoringStack,
     monitoring_available,
 )
+from tests.e2e.process_table import processes_naming
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 ALWAYS_FIRING = """\
@@ -96,6 +97,22 @@ def test_stop_ends_both_servers(stack: MonitoringStack) -> None:
     for url in urls:
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{url}/-/ready", timeout=2)
+    assert processes_naming(stack.workdir) == []
+
+
+@pytest.mark.e2e
+def test_a_server_that_cannot_start_takes_the_other_down_with_it(
+    rules_file: Path, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "stack"
+    workdir.mkdir()
+    (workdir / "prometheus-data").write_text("a file where Prometheus wants its folder")
+
+    with pytest.raises(MonitoringError, match=r"^prometheus on http://127\.0\.0\.1:\d+: exited"):
+        MonitoringStack.start("http://127.0.0.1:1", "http://127.0.0.1:2", rules_file, workdir)
+
+    assert (workdir / "alertmanager.log").exists()
+    assert processes_naming(workdir) == []
 
 
 @pytest.mark.e2e
