@@ -210,7 +210,9 @@ class EventStream:
         kind = self._kinds.get(text)
         if kind is None:
             kind = plain_scalar_kind(text)
-            if len(self._kinds) < 4096:
+            # Numbers are typed by a quick pattern and rarely repeat: keep the room
+            # for names and addresses.
+            if kind is not Kind.INTEGER and len(self._kinds) < 4096:
                 self._kinds[text] = kind
         return Scalar(text, kind, line)
 
