@@ -47,8 +47,16 @@ system-tools: $(TOOLS)/helm $(TOOLS)/jsonnetfmt
 	    $(APT_PACKAGES) >/dev/null; \
 	fi
 
+# The flags a release build of helm sets: without them `go install` builds a helm that
+# reports version "main" and assumes Kubernetes 1.20 in `template` and `lint`.
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+  -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 \
+  -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=31 \
+  -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+  -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=31
+
 $(TOOLS)/helm:
-	GOBIN=$(TOOLS) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	GOBIN=$(TOOLS) go install -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
 $(TOOLS)/jsonnetfmt:
 	GOBIN=$(TOOLS) go install github.com/google/go-jsonnet/cmd/jsonnetfmt@$(JSONNET_VERSION)
