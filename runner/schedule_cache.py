@@ -94,6 +94,9 @@ class ScheduleCache:
         # body's checksum and is parsed again, so no fsync is needed here.
         fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-" + _PREFIX)
         try:
+            # Readable by the exporter, which may run as another user: the entries
+            # are the schedule's own, no secret.
+            os.fchmod(fd, 0o644)
             with os.fdopen(fd, "wb") as file:
                 file.write(content)
             Path(temporary).replace(self.folder / name)

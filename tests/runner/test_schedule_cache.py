@@ -39,6 +39,7 @@ def test_a_second_load_gives_the_same_schedule(schedule_file: Path, tmp_path: Pa
     assert load_schedule(schedule_file, cache) == first == load_schedule(schedule_file)
     assert cache_files(cache) == [stored]
     assert [p.name for p in cache.iterdir()] == [stored.name]  # no temporary left
+    assert stored.stat().st_mode & 0o777 == 0o644
 
 
 def forged(data: bytes, old: bytes, new: bytes) -> bytes:
