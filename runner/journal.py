@@ -138,11 +138,13 @@ class ClaimJournal:
         """Remove the intent durably; False when there was none."""
         return remove_durably(self.state_dir, key + INTENT_SUFFIX)
 
-    def archive(self, key: str, decision: Decision) -> Path:
+    def archive(self, key: str, decision: Decision, *, removed_stamp: str | None = None) -> Path:
         """Record `decision` with the intent under `resolved/`, then remove the intent.
 
-        The record is durable before the intent goes, so a crash in between leaves the
-        entry in doubt (decide again) rather than decided without a trace.
+        `removed_stamp` keeps the content of a stamp the decision is about to remove (a
+        damaged or conflicting one). The record is durable before anything goes, so a
+        crash in between leaves the entry as it was (decide again), never decided
+        without a trace.
         """
         intent = self.read(key)
         if isinstance(intent, Intent):
@@ -160,6 +162,7 @@ class ClaimJournal:
             "reason": decision.reason,
             "decided_at": format_timestamp(decision.decided_at),
             "run_id": decision.run_id,
+            "removed_stamp": removed_stamp,
         }
         ensure_folder(self.resolved_dir)
         name = self._archive_name(key, decision.decided_at)

@@ -69,6 +69,10 @@ ClaimOutcome = Paid | Refused | NeverSent | AnswerLost
 
 def check_rpc_url(text: str, flag: str = "--rpc-url") -> str:
     """The URL without a trailing slash; InvalidNodeUrl unless it is http(s) with a host."""
+    if not text or any(char.isspace() for char in text):
+        raise InvalidNodeUrl(
+            f"{flag}: expected a URL such as http://dytallix-rpc:3030, found {text!r}"
+        )
     try:
         url = httpx.URL(text)
     except (httpx.InvalidURL, TypeError) as error:

@@ -159,12 +159,17 @@ class Run:
         records, unreadable = find_payment_records(self.options.log_dir)
         keep = {record.file_name for record in unreadable}
         for bad in unreadable:
+            reason = f"payment record not imported: {bad.reason}"
+            self.summary.damaged += 1
+            self.summary.attention.append(
+                Attention(f"{bad.file_name}:{bad.line}", "damaged", reason)
+            )
             self._log.write(
                 "error",
                 kind="state_damaged",
                 file=bad.file_name,
                 line=bad.line,
-                reason=f"payment record not imported: {bad.reason}",
+                reason=reason,
             )
         for record in records:
             if self.stamps.read(record.key) is not None:

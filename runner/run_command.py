@@ -104,6 +104,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="run again every SECONDS until stopped (for demos); default: run once",
     )
     parser.add_argument(
+        "--retry-wait",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first wait before resending a claim that never reached the node; doubles"
+        " each time, 3 attempts in all (default 1)",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         help=f"where validated schedules are cached (default LOG_DIR/{CACHE_FOLDER_NAME})",
@@ -158,6 +166,8 @@ def build_options(args: argparse.Namespace, environ: Mapping[str, str]) -> RunOp
     for name, seconds in (("--deadline", args.deadline), ("--timeout", args.timeout)):
         if not seconds > 0:
             raise UsageError(f"{name}: expected a number of seconds > 0, found {seconds}")
+    if args.retry_wait < 0:
+        raise UsageError(f"--retry-wait: expected seconds >= 0, found {args.retry_wait}")
     if args.loop is not None and not args.loop > 0:
         raise UsageError(f"--loop: expected a number of seconds > 0, found {args.loop}")
 
@@ -171,6 +181,7 @@ def build_options(args: argparse.Namespace, environ: Mapping[str, str]) -> RunOp
         grace_blocks=args.grace_blocks,
         stop_on_error=args.stop_on_error,
         cache_dir=args.cache_dir or log_dir / CACHE_FOLDER_NAME,
+        retry_wait=args.retry_wait,
     )
 
 

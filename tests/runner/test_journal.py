@@ -92,6 +92,7 @@ def test_archive_keeps_intent_and_decision_then_removes_intent(tmp_path: Path) -
         "reason": "balance rose by the amount",
         "decided_at": "2026-12-01T10:06:00Z",
         "run_id": "run-2",
+        "removed_stamp": None,
     }
     assert json.loads(second.read_text())["intent"] is None
     assert journal.all() == {}
