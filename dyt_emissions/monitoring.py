@@ -329,7 +329,11 @@ class MonitoringStack:
     def load_rules(self, rules_file: Path) -> None:
         """Replace the rules Prometheus evaluates by those in `rules_file`, now."""
         shutil.copyfile(rules_file, self.workdir / "rules.yaml")
-        response = self.http.post(f"{self.prometheus_url}/-/reload")
+        try:
+            response = self.http.post(f"{self.prometheus_url}/-/reload")
+        except httpx.HTTPError as error:
+            message = f"Prometheus ({self.prometheus_url}) did not answer the reload: {error}"
+            raise MonitoringError(message) from None
         if response.status_code != 200:
             raise MonitoringError(
                 f"Prometheus refused the rules in {rules_file}: {response.text.strip()}"
