@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from exporter.entry_book import ATTENTION_ORDER, NEEDS_ATTENTION, EntryBook, PoolTotals
+from exporter.log_history import CHILD_READ_BYTES, HistoryRead, start_history
 from exporter.log_summary import JsonPayment, LogSummary
 from exporter.log_tail import LogTail, TailReport
 from exporter.mismatches import LogMismatches, Mismatch
@@ -154,9 +155,18 @@ class _Cache:
 class Auditor:
     """Holds every source of the audit; `refresh()` is safe to call from many threads."""
 
-    def __init__(self, settings: AuditSettings, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: AuditSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        child_read_bytes: int = CHILD_READ_BYTES,
+    ) -> None:
         self.settings = settings
         self._clock = clock
+        self._child_read_bytes = child_read_bytes
+        self._history: HistoryRead | None = None
+        self._history_started = False
         self._schedule = ScheduleWatch(settings.schedule)
         self._state = StateWatch(state_folder(settings.log_dir))
         self._tail = LogTail(settings.log_dir)
@@ -180,14 +190,19 @@ class Auditor:
             return self._refresh(details)
 
     def _refresh(self, details: bool) -> Audit:
+        if not self._history_started:
+            # A big folder is read by a child meanwhile (see exporter.log_history).
+            self._history_started = True
+            self._history = start_history(self.settings.log_dir, self._child_read_bytes)
         now = self._clock()
         schedule = self._schedule.poll()
         state = self._state.poll()
+        self._book(schedule, state)  # before the logs: the child may still be reading them
         logs = self._read_logs()
         node = self._scrape_node()
         height, height_source = self._height(node)
 
-        book = self._book(schedule, state)
+        book = self._book(schedule, state)  # again only if JSON payments appeared in the logs
         mismatches = self._count_mismatches(state, book, logs.read_once, now)
         counts = totals = shortfall = overdue = None
         if book is not None:
@@ -221,6 +236,12 @@ class Auditor:
         )
 
     def _read_logs(self) -> LogsView:
+        if self._history is not None:
+            history = self._history.result()
+            self._history = None
+            if history is not None:
+                self._logs = history.summary
+                self._tail.adopt(history.positions)
         report = self._tail.poll(self._logs.add)
         cache = self._cache
         if report.folder_error is None:

@@ -30,6 +30,8 @@ ERROR_KINDS: tuple[str, ...] = (
 )
 # The shell runner wrote errors without a kind: the node answered something but 200.
 SHELL_ERROR_KIND = "claim_failed"
+# Lines that tell about runs (and decisions); the rest (skip, future, doubt...) tell nothing new.
+_RUN_EVENTS = frozenset({"start", "height", "done", "resolve"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ class LogSummary:
     def add(self, batch: LogBatch) -> None:
         """Fold the lines of one batch, in order."""
         for raw in batch.lines:
-            if not raw.strip():
+            if not raw or raw.isspace():
                 continue
             self.lines += 1
             try:
@@ -94,8 +96,21 @@ class LogSummary:
         return keys
 
     def _fold(self, event: LogEvent, batch: LogBatch) -> None:
-        at = event.ts.timestamp() if event.ts is not None else batch.mtime
+        # Ordered by how common each line is: this runs once per line, a million at start.
         name = event.event
+        status = event.fields.get("status")
+        if name == "error" or status == "error" or (name == "apply" and status == "in_doubt"):
+            # A claim whose answer was lost is an error line too (kind answer_lost).
+            self._error(event)
+            return
+        if name == "apply":
+            if status == "applied":
+                self._applied(event, batch)
+            return
+        if name not in _RUN_EVENTS:
+            return
+
+        at = event.ts.timestamp() if event.ts is not None else batch.mtime
         if name == "start":
             self.last_start = _later(self.last_start, at)
         elif name == "height":
@@ -105,13 +120,8 @@ class LogSummary:
                 self._shell_run_failed = False
         elif name == "done":
             self._done(event, at)
-        elif name == "resolve" and event.fields.get("decision") == "paid":
+        elif event.fields.get("decision") == "paid":  # resolve
             self._paid(self.resolved_paid_keys, event.fields.get("key"))
-
-        if _is_error(event):
-            self._error(event)
-        elif name == "apply" and event.status == "applied":
-            self._applied(event, batch, at)
 
     def _saw_height(self, event: LogEvent, at: float) -> None:
         height = _integer(event.fields.get("height"))
@@ -136,7 +146,7 @@ class LogSummary:
             self._shell_run_failed = True
         self.errors[kind if kind in self.errors else "other"] += 1
 
-    def _applied(self, event: LogEvent, batch: LogBatch, at: float) -> None:
+    def _applied(self, event: LogEvent, batch: LogBatch) -> None:
         fields = event.fields
         key = fields.get("key") or _legacy_key(fields)
         if key is None:
@@ -152,7 +162,7 @@ class LogSummary:
             pool=fields.get("pool"),
             to=fields.get("to"),
             amount_udrt=_integer(fields.get("amount_udrt")),
-            paid_at=at if event.ts is not None else None,
+            paid_at=None if event.ts is None else event.ts.timestamp(),
             file=batch.name,
         )
 
@@ -160,13 +170,6 @@ class LogSummary:
         if key is not None and key not in keys:
             keys.add(key)
             self._new_keys.append(key)
-
-
-def _is_error(event: LogEvent) -> bool:
-    if event.event == "error" or event.status == "error":
-        return True
-    # A claim whose answer was lost is an error line too (kind answer_lost).
-    return event.event == "apply" and event.status == "in_doubt"
 
 
 def _legacy_key(fields: dict[str, str]) -> str | None:

@@ -66,6 +66,16 @@ class TailReport:
     copies: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class FilePosition:
+    """How far one file was read, to carry to another LogTail (see `LogTail.adopt`)."""
+
+    identity: tuple[int, int]
+    name: str
+    offset: int
+    digest: bytes  # sha256 of the bytes [0, offset)
+
+
 @dataclass(slots=True)
 class _Followed:
     """A file being followed: how far it was read, and enough to recognise it again."""
@@ -81,8 +91,7 @@ class _Followed:
 
     @property
     def base(self) -> str:
-        match = LOG_NAME.fullmatch(self.name)
-        return match["base"] if match else self.name
+        return _base(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +148,41 @@ class LogTail:
                 item.handle.close()
         report.files = len(opened)
         return report
+
+    def positions(self) -> list[FilePosition]:
+        """Where every followed file stands, for `adopt` in another process."""
+        return [
+            FilePosition(f.identity, f.name, f.offset, f.digest.digest())
+            for f in self._followed.values()
+        ]
+
+    def adopt(self, positions: list[FilePosition]) -> None:
+        """Go on from where another LogTail stopped (it read the folder in a child process).
+
+        A file that changed since in any way but growth is not adopted: what was read from
+        it becomes a ghost (so its rotated copy is still recognised) and it is read anew.
+        """
+        for position in positions:
+            followed = self._adoptable(position)
+            if followed is None:
+                self._ghosts.append(_Ghost(_base(position.name), position.offset, position.digest))
+            else:
+                self._followed[position.identity] = followed
+
+    def _adoptable(self, position: FilePosition) -> _Followed | None:
+        try:
+            handle = _open_regular(self.folder / position.name)
+        except OSError:
+            return None
+        with handle:
+            status = os.fstat(handle.fileno())
+            same = (status.st_dev, status.st_ino) == position.identity
+            if not same or status.st_size < position.offset:
+                return None
+            offset, digest, head, tail = _prefix_state(handle, position.offset)
+        if digest.digest() != position.digest:
+            return None
+        return _Followed(position.identity, position.name, offset, -1, -1, head, tail, digest)
 
     def _open_all(self, names: list[str], report: TailReport) -> list[_Open]:
         opened: list[_Open] = []
@@ -246,6 +290,11 @@ def _age_order(name: str) -> tuple[str, int]:
     assert match is not None
     rotation = match["rotation"]
     return (match["day"], -int(rotation) if rotation is not None else 1)
+
+
+def _base(name: str) -> str:
+    match = LOG_NAME.fullmatch(name)
+    return match["base"] if match else name
 
 
 def _day(name: str) -> str | None:

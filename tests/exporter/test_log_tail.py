@@ -199,3 +199,18 @@ def test_a_missing_folder_is_reported_and_read_once_it_appears(tmp_path: Path) -
     append(folder / "20261203.log", "now\n")
     assert tail.poll() == ["20261203.log:now"]
     assert tail.report.folder_error is None
+
+
+def test_positions_carried_to_another_tail_go_on_where_it_stopped(folder: Path) -> None:
+    log = folder / "20261203.log"
+    append(log, "one\ntwo\n")
+    append(folder / "20261202.log", "old\n")
+    first = Collected(LogTail(folder))
+    first.poll()
+
+    append(log, "three\n")
+    (folder / "20261202.log").write_text("rewritten\n")  # changed in place: not adopted
+    second = Collected(LogTail(folder))
+    second.tail.adopt(first.tail.positions())
+
+    assert sorted(second.poll()) == ["20261202.log:rewritten", "20261203.log:three"]
