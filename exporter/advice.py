@@ -2,8 +2,9 @@
 
 The links go to the runbooks (docs/runbooks.md, one section per alert of the
 mixin, anchored by the alert name in lower case, as the mixin's
-`runbookURLPattern` makes them) and to the runner's guide (docs/runner.md).
-An entry in doubt also gets the exact `dyt-emissions resolve` commands to run.
+`runbookURLPattern` makes them); the runbooks of a claim in doubt and of a
+damaged stamp explain `dyt-emissions resolve`. Entries that need it also get the
+exact `dyt-emissions resolve` commands to run (`--check` asks the node at $RPC).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _ENTRY_ALERTS: dict[Status, str] = {
     Status.CONFLICT: "DytEmissionEntryConflict",
     Status.DAMAGED: "DytEmissionStampDamaged",
     Status.MISSED: "DytEmissionEntriesMissed",
+    Status.DUE: "DytEmissionEntriesMissed",  # what happens if it stays unpaid
 }
 _ENTRY_ADVICE: dict[Status, str] = {
     Status.IN_DOUBT: (
@@ -66,7 +68,7 @@ _TOPIC_ALERTS: dict[str, str] = {
     "schedule_invalid": "DytEmissionScheduleInvalid",
     "node_unreachable": "DytEmissionNodeMetricsUnreachable",
     "logs_unreadable": "DytEmissionLogsUnreadable",
-    "state_unreadable": "DytEmissionStampDamaged",
+    "state_unreadable": "DytEmissionStateUnreadable",
     "shortfall": "DytEmissionPoolShortfall",
     "mismatch": "DytEmissionLedgerMismatch",
 }
@@ -84,9 +86,15 @@ class Advice:
 class Advisor:
     """Builds the advice for one deployment (its docs URL and log folder)."""
 
-    def __init__(self, docs_url: str = DEFAULT_DOCS_URL, log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        docs_url: str = DEFAULT_DOCS_URL,
+        log_dir: Path | None = None,
+        schedule: Path | None = None,
+    ) -> None:
         self.docs_url = docs_url if docs_url.endswith("/") else docs_url + "/"
         self.log_dir = log_dir
+        self.schedule = schedule
 
     def runbook(self, alert: str) -> str:
         return f"{self.docs_url}runbooks.md#{alert.lower()}"
@@ -95,11 +103,11 @@ class Advisor:
         text = _ENTRY_ADVICE.get(state.status)
         if text is None:
             return None
-        alert = _ENTRY_ALERTS.get(state.status)
-        url = self.runbook(alert) if alert else f"{self.docs_url}runner.md"
-        if state.status in (Status.IN_DOUBT, Status.DAMAGED):
-            url = f"{self.docs_url}runner.md#resolving-an-entry"
+        url = self.runbook(_ENTRY_ALERTS[state.status])
+        if state.status == Status.IN_DOUBT:
             return Advice(text, url, self.resolve_commands(state.entry.key))
+        if state.status == Status.DAMAGED:
+            return Advice(text, url, self.resolve_commands(state.entry.key, schedule=True))
         return Advice(text, url)
 
     def for_mismatch(self, kind: str, key: str) -> Advice:
@@ -112,11 +120,16 @@ class Advisor:
     def for_topic(self, topic: str, text: str) -> Advice:
         return Advice(text, self.runbook(_TOPIC_ALERTS[topic]))
 
-    def resolve_commands(self, key: str) -> tuple[str, ...]:
-        """The commands that check, then record, a person's decision on `key`."""
+    def resolve_commands(self, key: str, *, schedule: bool = False) -> tuple[str, ...]:
+        """The commands that check, then record, a person's decision on `key`.
+
+        `schedule`: name the schedule file too (resolve needs it for a damaged stamp).
+        """
         base = ["dyt-emissions", "resolve", key]
         if self.log_dir is not None:
             base += ["--log-dir", str(self.log_dir)]
+        if schedule and self.schedule is not None:
+            base += ["--schedule", str(self.schedule)]
         check = shlex.join([*base, "--check"])
         paid = shlex.join([*base, "--paid", "--by", "YOUR_NAME", "--reason", "WHY"])
         not_paid = shlex.join([*base, "--not-paid", "--by", "YOUR_NAME", "--reason", "WHY"])

@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
         audit = auditor.refresh(details=True)
     finally:
         auditor.close()
-    advisor = Advisor(args.docs_url, settings.log_dir)
+    advisor = Advisor(args.docs_url, settings.log_dir, settings.schedule)
 
     if args.json:
         sys.stdout.write(json.dumps(audit_document(audit, advisor), indent=1) + "\n")

@@ -80,7 +80,7 @@ def main(args: argparse.Namespace) -> int:
     auditor = Auditor(settings)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(AuditCollector(auditor))
-    app = AuditApp(auditor, registry, Advisor(args.docs_url, settings.log_dir))
+    app = AuditApp(auditor, registry, Advisor(args.docs_url, settings.log_dir, settings.schedule))
     try:
         server = serve(app, host, port)
     except OSError as error:

@@ -86,8 +86,9 @@ def test_chromium_renders_the_problem_entries_and_a_screenshot(
         assert f'data-key="{key}" data-status="{status}"' in dom
     assert f'data-key="{PAID.key}"' not in dom
     assert f"dyt-emissions resolve {IN_DOUBT.key} --log-dir" in dom
-    assert "runbooks.md#dytemissionclaimindoubt" not in dom  # in doubt links the resolve guide
-    assert "runner.md#resolving-an-entry" in dom
+    assert "runbooks.md#dytemissionclaimindoubt" in dom
+    assert "runbooks.md#dytemissionstampdamaged" in dom
+    assert "runbooks.md#dytemissionentryconflict" in dom
     assert "runbooks.md#dytemissionentriesmissed" in dom
     assert "runbooks.md#dytemissionledgermismatch" in dom  # the edited entry's old stamp
     assert png_size(shot) == (1280, 1600)
