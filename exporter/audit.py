@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -204,20 +204,11 @@ class Auditor:
 
         book = self._book(schedule, state)  # again only if JSON payments appeared in the logs
         mismatches = self._count_mismatches(state, book, logs.read_once, now)
-        counts = totals = shortfall = overdue = None
-        if book is not None:
-            totals = book.totals(height, self.settings.grace_blocks)
-            if height is not None:
-                counts = book.counts(height, self.settings.grace_blocks)
-                oldest = book.oldest_unpaid_height(height)
-                overdue = 0 if oldest is None else height - oldest
-            if node is not None and node.pending_udrt is not None and height is not None:
-                shortfall = max(0, sum(totals.due.values()) - int(node.pending_udrt))
-
         found: tuple[Mismatch, ...] = ()
         if details:
             found = self._mismatch_details(book, state, logs.read_once, now)
-        return Audit(
+
+        audit = Audit(
             taken_at=now,
             settings=self.settings,
             schedule=schedule,
@@ -227,12 +218,34 @@ class Auditor:
             height=height,
             height_source=height_source,
             book=book,
-            counts=counts,
-            totals=totals,
-            shortfall_udrt=shortfall,
-            overdue_blocks=overdue,
+            counts=None,
+            totals=None,
+            shortfall_udrt=None,
+            overdue_blocks=None,
             mismatches=mismatches,
             mismatch_details=found,
+        )
+        return self._judged(audit) if book is not None else audit
+
+    def _judged(self, audit: Audit) -> Audit:
+        """The audit with the entry counts and sums at its height (what can be known)."""
+        assert audit.book is not None
+        book, height, grace = audit.book, audit.height, self.settings.grace_blocks
+        totals = book.totals(height, grace)
+        if height is None:
+            return replace(audit, totals=totals)
+
+        oldest = book.oldest_unpaid_height(height)
+        shortfall = None
+        node = audit.node
+        if node is not None and node.pending_udrt is not None:
+            shortfall = max(0, sum(totals.due.values()) - int(node.pending_udrt))
+        return replace(
+            audit,
+            counts=book.counts(height, grace),
+            totals=totals,
+            shortfall_udrt=shortfall,
+            overdue_blocks=0 if oldest is None else height - oldest,
         )
 
     def _read_logs(self) -> LogsView:
