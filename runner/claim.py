@@ -155,7 +155,7 @@ class Claimer:
         # The stamp is durable: a failure to remove the intent only leaves a stale intent,
         # which the next run removes.
         with contextlib.suppress(OSError):
-            self.journal.remove(entry.key)
+            self.journal.remove(entry.key, durable=False)
         return stamp
 
     def _evidence(self, entry: Entry) -> Evidence:

@@ -95,15 +95,20 @@ def write_durably(
         os.fsync(folder_fd)
 
 
-def remove_durably(folder: Path, name: str) -> bool:
-    """Remove `folder/name` and sync the folder; False when it did not exist."""
+def remove_durably(folder: Path, name: str, *, sync: bool = True) -> bool:
+    """Remove `folder/name` and sync the folder; False when it did not exist.
+
+    `sync=False` leaves the removal to the file system's own pace, for a removal whose
+    loss in a crash is harmless.
+    """
     check_name(name)
     with open_folder(folder) as folder_fd:
         try:
             os.unlink(name, dir_fd=folder_fd)  # noqa: PTH108 (dir_fd: no Path equivalent)
         except FileNotFoundError:
             return False
-        os.fsync(folder_fd)
+        if sync:
+            os.fsync(folder_fd)
     return True
 
 

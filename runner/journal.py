@@ -134,9 +134,11 @@ class ClaimJournal:
             return None
         return self._read(key)
 
-    def remove(self, key: str) -> bool:
-        """Remove the intent durably; False when there was none."""
-        return remove_durably(self.state_dir, key + INTENT_SUFFIX)
+    def remove(self, key: str, *, durable: bool = True) -> bool:
+        """Remove the intent; False when there was none. `durable=False` when its stamp is
+        already durable: an intent that a crash brings back beside its stamp is stale, and
+        the next run removes it."""
+        return remove_durably(self.state_dir, key + INTENT_SUFFIX, sync=durable)
 
     def archive(self, key: str, decision: Decision, *, removed_stamp: str | None = None) -> Path:
         """Record `decision` with the intent under `resolved/`, then remove the intent.

@@ -22,7 +22,7 @@ from enum import StrEnum
 from runner.journal import DamagedIntent, Intent, IntentRecord
 from runner.logline import format_timestamp
 from runner.schedule import Entry
-from runner.stamps import DamagedStamp, Stamp, StampRecord, parse_legacy_key
+from runner.stamps import DamagedStamp, Stamp, StampIndex, StampRecord, parse_legacy_key
 
 # Blocks an entry may stay due before it counts as missed: a little more than four runs of
 # a five-minute CronJob at the node's default 15 s blocks.
@@ -90,19 +90,27 @@ def classify(
     """The state of every entry at chain height `height`.
 
     `stamps` may load lazily (a `StampIndex`): only stamps under entry keys, and orphans,
-    are looked up.
+    are looked up. A legacy-keyed stamp the index trusts unread (see runner.stamps) makes
+    its entry applied with `stamp=None`: its fields are the entry's own.
     """
-    entry_keys = {entry.key for entry in entries}
+    keys = [entry.key for entry in entries]
+    entry_keys = set(keys)
     orphan_stamps = tuple(stamps[key] for key in stamps if key not in entry_keys)
     orphan_intents = tuple(intents[key] for key in intents if key not in entry_keys)
     orphans_at = _orphans_by_place(orphan_stamps, orphan_intents)
+    trusts = stamps.trusts if isinstance(stamps, StampIndex) else None
 
-    states = tuple(
-        _classify_entry(entry, stamps, intents, entry_keys, orphans_at, height, grace_blocks)
-        for entry in entries
-    )
+    states = []
+    for entry, key in zip(entries, keys, strict=True):
+        # The common case of a long schedule, kept short: paid under a trusted stamp.
+        if trusts is not None and entry.id is None and trusts(key):
+            states.append(EntryState(entry, Status.APPLIED))
+            continue
+        states.append(
+            _classify_entry(entry, stamps, intents, entry_keys, orphans_at, height, grace_blocks)
+        )
     stale = tuple(key for key in intents if key in stamps and isinstance(stamps[key], Stamp))
-    return Ledger(height, grace_blocks, states, orphan_stamps, orphan_intents, stale)
+    return Ledger(height, grace_blocks, tuple(states), orphan_stamps, orphan_intents, stale)
 
 
 def _classify_entry(

@@ -16,6 +16,7 @@ from runner.legacy_log import find_payment_records
 from runner.node_client import NodeClient
 from runner.run import RunOptions
 from runner.schedule import POOLS, Entry, load_schedule
+from runner.stamp_cache import VerifiedStampCache
 from runner.stamps import StampRecord, StampStore
 from runner.state_folder import list_state, state_folder
 from runner.summary import Attention
@@ -84,7 +85,10 @@ def make_plan(options: RunOptions) -> Plan:
     state_dir = state_folder(options.log_dir)
     listing = list_state(state_dir)
     records, _ = find_payment_records(options.log_dir)
-    stamps: dict[str, StampRecord] = dict(StampStore(state_dir).scan(listing))
+    trusted = {}
+    if options.cache_dir is not None:
+        trusted = VerifiedStampCache(options.cache_dir).load(listing.folder_inode)
+    stamps: dict[str, StampRecord] = dict(StampStore(state_dir).scan(listing, trusted))
     for record in records:
         stamps.setdefault(record.key, record.to_stamp("dry-run"))
     intents = ClaimJournal(state_dir).all(listing)

@@ -8,6 +8,14 @@ runner's bare UTC timestamp, whose entry fields come from its file name (the leg
 Reading is lazy. `StampStore.scan()` costs one directory listing; a stamp's content is
 read the first time it is looked up, so a caller pays for the stamps it needs. The common
 case, a stamp this runner wrote, is recognised by a pattern instead of a JSON parse.
+
+Reading 100,000 small files still costs seconds on a slow disk, and a valid stamp never
+changes. So a caller may pass `trusted`: legacy-keyed stamps an earlier read found
+valid, with the inode they had (runner.stamp_cache). A stamp whose file still has that
+inode is not read again; its `Stamp` holds the fields of its name (`content_read` is
+False). Every write here is a rename, which gives the file a new inode, so a replaced
+stamp is read again; a file edited in place is not noticed until the cache is dropped.
+Trust only ever spares a read: it can never make an entry payable.
 """
 
 from __future__ import annotations
@@ -80,6 +88,7 @@ class Stamp:
     reason: str | None = None
     imported_from: str | None = None
     legacy: bool = False
+    content_read: bool = True
 
     def to_json_line(self) -> str:
         """The stamp's file content: one line of JSON in the order of docs/formats.md."""
@@ -116,19 +125,59 @@ StampRecord = Stamp | DamagedStamp
 class StampIndex(Mapping[str, StampRecord]):
     """Every stamp key of one listing; a stamp is read and checked when first looked up."""
 
-    def __init__(self, folder: Path, kinds: Mapping[str, bool | str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        kinds: Mapping[str, int | str],
+        trusted: Mapping[str, int] | None = None,
+    ) -> None:
         self.folder = folder
         self._folder_text = str(folder)
         self._kinds = kinds
+        self._trusted = trusted or {}
         self._loaded: dict[str, StampRecord] = {}
+        self._verified: dict[str, int] = {}
 
     def __getitem__(self, key: str) -> StampRecord:
         record = self._loaded.get(key)
         if record is None:
             kind = self._kinds[key]
-            record = DamagedStamp(key, kind) if isinstance(kind, str) else self._read(key)
+            if isinstance(kind, str):
+                record = DamagedStamp(key, kind)
+            elif self.trusts(key):
+                record = _from_trusted_name(key)
+            else:
+                record = self._read(key)
+                if isinstance(record, Stamp) and _named_for_its_fields(record):
+                    self._verified[key] = kind
             self._loaded[key] = record
         return record
+
+    def trusts(self, key: str) -> bool:
+        """True when `key` has a stamp that an earlier read found valid and that has not
+        been replaced since; nothing is read. Such a key counts as verified again."""
+        inode = self._trusted.get(key)
+        if inode is None or self._kinds.get(key) != inode or key.count("_") < 3:
+            return False
+        self._verified[key] = inode
+        return True
+
+    def read(self, key: str) -> StampRecord:
+        """The stamp read from its file now, trusted or not (for a person, or a report)."""
+        kind = self._kinds[key]
+        return DamagedStamp(key, kind) if isinstance(kind, str) else self._read(key)
+
+    def verified(self) -> dict[str, int]:
+        """Legacy-keyed stamps known valid (read valid now, or trusted), with their inodes:
+        what a cache may trust next time."""
+        kinds = self._kinds
+        verified = {
+            key: inode
+            for key, inode in self._trusted.items()
+            if kinds.get(key) == inode and key.count("_") >= 3
+        }
+        verified.update(self._verified)
+        return verified
 
     def __contains__(self, key: object) -> bool:
         return key in self._kinds
@@ -163,18 +212,20 @@ class StampStore:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
 
-    def scan(self, listing: StateListing | None = None) -> StampIndex:
+    def scan(
+        self, listing: StateListing | None = None, trusted: Mapping[str, int] | None = None
+    ) -> StampIndex:
         """All stamps, from `listing` when the caller already listed the folder."""
         if listing is None:
             listing = list_state(self.state_dir)
-        return StampIndex(self.state_dir, listing.stamps)
+        return StampIndex(self.state_dir, listing.stamps, trusted)
 
     def read(self, key: str) -> StampRecord | None:
         """One stamp, or None when there is none under `key`."""
         path = self.state_dir / (key + STAMP_SUFFIX)
         if not is_valid_key(key) or not (path.exists() or path.is_symlink()):
             return None
-        kind: bool | str = "is a symlink: refused" if path.is_symlink() else True
+        kind: int | str = "is a symlink: refused" if path.is_symlink() else 0
         return StampIndex(self.state_dir, {key: kind})[key]
 
     def write(self, stamp: Stamp, *, before_rename: Callable[[], None] | None = None) -> None:
@@ -184,6 +235,22 @@ class StampStore:
         ensure_folder(self.state_dir)
         data = stamp.to_json_line().encode("ascii")
         write_durably(self.state_dir, stamp.key + STAMP_SUFFIX, data, before_rename=before_rename)
+
+
+def _from_trusted_name(key: str) -> Stamp:
+    """The stamp of a legacy key read valid before: its fields are in its name. Split by
+    hand, not by LEGACY_KEY: this runs for every paid entry of every run."""
+    height, rest = key.split("_", 1)
+    rest, amount = rest.rsplit("_", 1)
+    pool, to = rest.rsplit("_", 1)
+    return Stamp(key, int(height), pool, to, int(amount), None, content_read=False)
+
+
+def _named_for_its_fields(stamp: Stamp) -> bool:
+    """True when the stamp's key is the legacy key of its own fields."""
+    if stamp.height is None:
+        return False
+    return stamp.key == f"{stamp.height}_{stamp.pool}_{stamp.to}_{stamp.amount_udrt}"
 
 
 def parse_stamp(key: str, data: bytes) -> StampRecord:

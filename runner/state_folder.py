@@ -43,14 +43,17 @@ class Refused:
 class StateListing:
     """Stamp and intent keys found by one listing, and the names refused on the way.
 
-    `stamps` and `intents` map a key to True when its file is a regular file and to a
-    reason string when it is not (a symlink, a folder): such a key is never read.
+    `stamps` and `intents` map a key to its file's inode number when it is a regular
+    file, and to a reason string when it is not (a symlink, a folder): such a key is
+    never read. The inode comes with the listing for free; a rename (every write of
+    this runner) gives a file a new one. `folder_inode` is the state folder's own.
     """
 
     folder: Path
-    stamps: dict[str, bool | str] = field(default_factory=dict)
-    intents: dict[str, bool | str] = field(default_factory=dict)
+    stamps: dict[str, int | str] = field(default_factory=dict)
+    intents: dict[str, int | str] = field(default_factory=dict)
     refused: list[Refused] = field(default_factory=list)
+    folder_inode: int | None = None
 
 
 def list_state(folder: Path) -> StateListing:
@@ -64,8 +67,16 @@ def list_state(folder: Path) -> StateListing:
     except FileNotFoundError:
         return listing
     with entries:
+        listing.folder_inode = folder.stat().st_ino
+        stamps, suffix = listing.stamps, len(STAMP_SUFFIX)
         for entry in entries:
-            _sort(entry, listing)
+            name = entry.name
+            # The common case first, and cheaply: a stamp that is a plain file.
+            plain = name[0] != "." and entry.is_file(follow_symlinks=False)
+            if plain and name[-suffix:] == STAMP_SUFFIX:
+                stamps[name[:-suffix]] = entry.inode()
+            else:
+                _sort(entry, listing)
     return listing
 
 
@@ -73,16 +84,16 @@ def _sort(entry: os.DirEntry[str], listing: StateListing) -> None:
     name = entry.name
     symlink = entry.is_symlink()
     regular = not symlink and entry.is_file(follow_symlinks=False)
-    problem: bool | str = True
+    kind: int | str = entry.inode()
     if symlink:
-        problem = "is a symlink: refused"
+        kind = "is a symlink: refused"
     elif not regular:
-        problem = "is not a regular file"
+        kind = "is not a regular file"
 
     if name.endswith(STAMP_SUFFIX) and not name.startswith("."):
-        listing.stamps[name[: -len(STAMP_SUFFIX)]] = problem
+        listing.stamps[name[: -len(STAMP_SUFFIX)]] = kind
     elif name.endswith(INTENT_SUFFIX) and not name.startswith("."):
-        listing.intents[name[: -len(INTENT_SUFFIX)]] = problem
+        listing.intents[name[: -len(INTENT_SUFFIX)]] = kind
     elif name == RESOLVED_FOLDER_NAME:
         if symlink or regular:
             listing.refused.append(Refused(name, "must be a folder"))

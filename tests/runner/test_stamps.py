@@ -183,3 +183,43 @@ def test_write_interrupted_before_rename_leaves_only_a_temp_file(tmp_path: Path)
     names = os.listdir(tmp_path / ".state")
     assert len(names) == 1 and names[0].endswith(".tmp")
     assert dict(store.scan()) == {}
+
+
+def test_trusted_stamps_are_not_read_until_replaced(tmp_path: Path) -> None:
+    state = tmp_path / ".state"
+    store = StampStore(state)
+    store.write(paid_stamp())
+    first = store.scan()
+    assert first[KEY] == paid_stamp()
+    verified = first.verified()
+    assert verified == {KEY: (state / f"{KEY}.stamp").stat().st_ino}
+
+    # Edited in place (same inode): trusted, not read; the name's fields stand in.
+    (state / f"{KEY}.stamp").write_text("")
+    trusted = store.scan(trusted=verified)
+    assert trusted.trusts(KEY)
+    assert trusted[KEY] == Stamp(
+        KEY, 400, "bridge_operations", TO, 100000, None, content_read=False
+    )
+    assert trusted.read(KEY) == DamagedStamp(KEY, "empty stamp")
+
+    # Replaced by a rename (a new inode): read again, and found damaged.
+    replacement = tmp_path / "replacement"
+    replacement.write_text("")
+    replacement.rename(state / f"{KEY}.stamp")
+    again = store.scan(trusted=verified)
+    assert not again.trusts(KEY)
+    assert again[KEY] == DamagedStamp(KEY, "empty stamp")
+    assert again.verified() == {}
+
+
+def test_id_stamps_are_never_trusted(tmp_path: Path) -> None:
+    store = StampStore(tmp_path / ".state")
+    store.write(paid_stamp("bonus"))
+    inode = (tmp_path / ".state" / "bonus.stamp").stat().st_ino
+
+    index = store.scan(trusted={"bonus": inode})
+
+    assert not index.trusts("bonus")
+    assert index["bonus"] == paid_stamp("bonus")
+    assert index.verified() == {}
