@@ -80,7 +80,10 @@ class LogSummary:
             except UnicodeDecodeError:
                 self.parse_errors += 1
                 continue
-            event = parse_line(text)
+            try:
+                event = parse_line(text)
+            except ValueError:  # a line no writer made (bad escapes...): junk, never fatal
+                event = None
             if event is None:
                 self.parse_errors += 1
                 continue

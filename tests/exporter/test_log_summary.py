@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from exporter.log_summary import LogSummary
 from exporter.log_tail import LogBatch
 from tests.exporter.volume import (
@@ -130,3 +133,22 @@ def test_resolve_paid_lines_record_a_key_as_logged() -> None:
     summary = fold(runner_line("resolve", NOW, key="k1", decision="paid", by="alice"))
     assert summary.resolved_paid_keys == {"k1"}
     assert summary.log_keys() == {"k1"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.binary(max_size=80),
+            st.text(max_size=80).map(lambda t: ("[emissions] " + t).encode()),
+            st.text(max_size=80).map(
+                lambda t: ('2026-12-01T10:05:01Z [emissions] error reason="' + t).encode()
+            ),
+        ),
+        max_size=20,
+    )
+)
+def test_any_bytes_are_folded_without_raising(lines: list[bytes]) -> None:
+    summary = LogSummary()
+    summary.add(LogBatch("20261203.log", [line.replace(b"\n", b" ") for line in lines], MTIME))
+    assert 0 <= summary.parse_errors <= summary.lines <= len(lines)
