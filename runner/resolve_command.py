@@ -184,7 +184,8 @@ class Resolver:
     def _find(self) -> _Found:
         intent = self.journal.read(self.key)
         stamp = self.stamps.read(self.key)
-        if intent is not None and stamp is None:
+        readable = isinstance(intent, Intent) or self._schedule_path() is None
+        if intent is not None and stamp is None and readable:
             return _Found(intent, None)  # in doubt: the intent holds all it takes
         return _Found(intent, self._entry_state())
 
