@@ -262,6 +262,10 @@ class Auditor:
         if report.folder_error != cache.folder_error or report.unreadable != cache.unreadable:
             _log_folder_change(report)
         cache.folder_error, cache.unreadable = report.folder_error, dict(report.unreadable)
+        for name in report.truncated:
+            log.info("logs file=%s status=truncated action=read_from_start", name)
+        for name in report.copies:
+            log.info("logs file=%s status=rotated_copy action=read_after_known_bytes", name)
 
         summary = self._logs
         facts = RunnerFacts(

@@ -17,7 +17,7 @@ from jinja2 import Environment, StrictUndefined
 from dyt_emissions import __version__
 from exporter.advice import Advisor
 from exporter.audit import Audit
-from exporter.audit_json import entry_record, iso, problems, summary
+from exporter.audit_json import entry_record, problems, summary
 
 # Entries beyond the attention list are not listed on the page (see /audit for all).
 MAX_ROWS = 2000
@@ -196,5 +196,4 @@ def render_page(audit: Audit, advisor: Advisor, title: str = "Emission audit") -
         attention=attention[:MAX_ROWS],
         attention_left=max(0, len(attention) - MAX_ROWS),
         mismatches=mismatches[:MAX_ROWS],
-        iso=iso,
     )
