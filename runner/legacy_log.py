@@ -61,7 +61,11 @@ def find_payment_records(log_dir: Path) -> tuple[list[PaymentRecord], list[Unrea
     for path in sorted(log_dir.glob("*.log")):
         if not LOG_FILE_NAME.fullmatch(path.name) or not path.is_file() or path.is_symlink():
             continue
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            unreadable.append(UnreadableRecord(path.name, 0, f"cannot be read: {error.strerror}"))
+            continue
         if b'{"' not in data:
             continue  # the runner's own files: no JSON line to look at
         for number, raw in enumerate(data.splitlines(), start=1):
