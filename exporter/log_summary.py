@@ -3,9 +3,10 @@
 Lines are parsed by the runner's own reader (`runner.logline.parse_line`), in any
 of its three forms. Kept: the last run's start, end and height, the last run that
 ended well, runs and error lines counted, the keys that log lines say were paid,
-and the older runner's JSON payment records (which count as stamps). Every line
-is read once (see LogTail), so the counts only grow while the exporter runs; at a
-restart they start again from the retained files, as a counter does.
+the older runner's JSON payment records (which count as stamps), and the keys of
+payments recorded otherwise (`resolve decision=paid`, `apply status=imported`).
+Every line is read once (see LogTail), so the counts only grow while the exporter
+runs; at a restart they start again from the retained files, as a counter does.
 
 The shell runner's lines carry no timestamp: they take their file's modification
 time when read, which is exact for the last lines of a file, the ones that count.
@@ -61,6 +62,7 @@ class LogSummary:
     errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ERROR_KINDS, 0))
     applied_keys: set[str] = field(default_factory=set)  # runner and shell `status=applied`
     resolved_paid_keys: set[str] = field(default_factory=set)  # `resolve decision=paid`
+    imported_keys: set[str] = field(default_factory=set)  # `apply status=imported`
     json_payments: dict[str, JsonPayment] = field(default_factory=dict)
     # Keys first seen in applied lines since the last `take_new_keys()`.
     _new_keys: list[str] = field(default_factory=list)
@@ -90,8 +92,13 @@ class LogSummary:
             self._fold(event, batch)
 
     def log_keys(self) -> set[str]:
-        """Keys some log line (applied, JSON ok, or resolve paid) records as paid."""
-        return self.applied_keys | self.resolved_paid_keys | self.json_payments.keys()
+        """Keys some log line (applied, imported, JSON ok, resolve paid) records as paid."""
+        return (
+            self.applied_keys
+            | self.imported_keys
+            | self.resolved_paid_keys
+            | self.json_payments.keys()
+        )
 
     def take_new_keys(self) -> list[str]:
         """Keys that log lines recorded as paid since the last call."""
@@ -109,6 +116,8 @@ class LogSummary:
         if name == "apply":
             if status == "applied":
                 self._applied(event, batch)
+            elif status == "imported":  # the runner made a stamp of an older JSON record
+                self._paid(self.imported_keys, event.fields.get("key"))
             return
         if name not in _RUN_EVENTS:
             return

@@ -129,10 +129,14 @@ def test_garbage_and_binary_lines_are_counted_and_blank_lines_ignored() -> None:
     assert (summary.lines, summary.parse_errors, summary.last_height) == (5, 4, 7)
 
 
-def test_resolve_paid_lines_record_a_key_as_logged() -> None:
-    summary = fold(runner_line("resolve", NOW, key="k1", decision="paid", by="alice"))
-    assert summary.resolved_paid_keys == {"k1"}
-    assert summary.log_keys() == {"k1"}
+def test_resolve_paid_and_imported_lines_record_a_key_as_logged() -> None:
+    summary = fold(
+        runner_line("resolve", NOW, key="k1", decision="paid", by="alice", was="in_doubt"),
+        runner_line("resolve", NOW, key="k2", decision="not_paid", by="alice"),
+        runner_line("apply", NOW, key="k3", status="imported", source="20261129.log"),
+    )
+    assert summary.log_keys() == {"k1", "k3"}
+    assert summary.applied_keys == set()
 
 
 @settings(max_examples=300, deadline=None)
