@@ -27,8 +27,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("runner.run_command", "pay every due schedule entry exactly once"),
     "check": ("runner.check_command", "validate a schedule file and summarise it"),
     "resolve": ("runner.resolve_command", "record a person's decision on a claim in doubt"),
-    "exporter": ("exporter.server_command", "serve the audit as Prometheus metrics and a web page"),
-    "report": ("exporter.report_command", "print the audit in the terminal, straight from the files"),
+    "exporter": (
+        "exporter.server_command",
+        "serve the audit as Prometheus metrics and a web page",
+    ),
+    "report": (
+        "exporter.report_command",
+        "print the audit in the terminal, straight from the files",
+    ),
     "devnode": ("devnode.command", "run a simulated Dytallix node for tests and rehearsals"),
     "demo": ("dyt_emissions.demo", "watch a simulated chain get paid, live"),
     "mixin": ("dyt_emissions.mixin_render", "render the Jsonnet mixin to alerts/ and dashboards/"),
