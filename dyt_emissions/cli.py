@@ -67,5 +67,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return modules[args.command].main(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        sys.stderr.write("interrupted\n")
         return 130
