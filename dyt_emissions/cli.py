@@ -54,7 +54,7 @@ def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, dict[str,
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         # Only the chosen subcommand's module is imported; the others show their one-liner.
         if name == chosen:
-            module: Subcommand = importlib.import_module(module_name)  # type: ignore[assignment]
+            module: Subcommand = importlib.import_module(module_name)
             module.configure(sub)
             modules[name] = module
     return parser, modules
