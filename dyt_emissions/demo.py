@@ -25,7 +25,7 @@ import httpx
 
 from devnode.process import DevnodeProcess
 from dyt_emissions.mixin_render import RULES_FILE, render
-from dyt_emissions.monitoring import MonitoringStack, monitoring_available
+from dyt_emissions.monitoring import MonitoringError, MonitoringStack, monitoring_available
 from exporter.process import ExporterProcess
 from runner.schedule import ScheduleError, load_schedule
 
@@ -153,7 +153,11 @@ def _start_monitoring(
     rules = workdir / "rules.yaml"
     config = demo_mixin_config(args.run_every, args.block_interval_ms)
     rules.write_text(render(config).files()[RULES_FILE], encoding="utf-8")
-    return MonitoringStack.start(node_metrics_url, exporter_url, rules, workdir / "monitoring")
+    try:
+        return MonitoringStack.start(node_metrics_url, exporter_url, rules, workdir / "monitoring")
+    except MonitoringError as error:
+        _say(f"Prometheus and Alertmanager did not start; the demo goes on without them: {error}")
+        return None
 
 
 def _print_banner(
