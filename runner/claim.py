@@ -49,6 +49,8 @@ class StampNotWritten(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ClaimResult:
+    """How a claim ended, after how many attempts, and the stamp written if it paid."""
+
     outcome: ClaimOutcome
     attempts: int
     stamp: Stamp | None = None

@@ -30,6 +30,8 @@ DEFAULT_GRACE_BLOCKS = 100
 
 
 class Status(StrEnum):
+    """An entry's state; the values are the `status` words of formats.md and metrics.md."""
+
     APPLIED = "applied"
     IN_DOUBT = "in_doubt"
     CONFLICT = "conflict"

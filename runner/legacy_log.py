@@ -47,11 +47,14 @@ class PaymentRecord:
 
 @dataclass(frozen=True, slots=True)
 class UnreadableRecord:
-    """An `ok` line that cannot become a stamp (fields missing or disagreeing)."""
+    """An `ok` line that cannot become a stamp (fields missing or disagreeing), or a day
+    file that cannot be read. `key` is the entry key the line names, when it names one:
+    that entry must not be paid until a person looks."""
 
     file_name: str
     line: int
     reason: str
+    key: str | None = None
 
 
 def find_payment_records(log_dir: Path) -> tuple[list[PaymentRecord], list[UnreadableRecord]]:
@@ -87,16 +90,17 @@ def _read_record(
     if event is None or event.source != "jsonl" or event.status != "applied":
         return
     fields = event.fields
+    named = fields["key"] if is_valid_key(fields["key"]) else None
     try:
         height, amount = int(fields["height"]), int(fields["amount_udrt"])
         pool, to, key = fields["pool"], fields["to"], fields["key"]
     except (KeyError, ValueError):
-        unreadable.append(
-            UnreadableRecord(file_name, number, "height, pool, to or amount missing")
-        )
+        reason = "height, pool, to or amount missing"
+        unreadable.append(UnreadableRecord(file_name, number, reason, named))
         return
-    if key != f"{height}_{pool}_{to}_{amount}" or pool not in POOLS or not is_valid_key(key):
-        unreadable.append(UnreadableRecord(file_name, number, "key disagrees with its fields"))
+    if key != f"{height}_{pool}_{to}_{amount}" or pool not in POOLS or named is None:
+        reason = "key disagrees with its fields"
+        unreadable.append(UnreadableRecord(file_name, number, reason, named))
         return
     paid_at = event.ts or datetime.strptime(file_name[:8], "%Y%m%d").replace(tzinfo=UTC)
     remaining = fields.get("remaining")

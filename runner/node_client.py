@@ -39,28 +39,38 @@ class NodeUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class NodeStats:
+    """The height and the emission pools' levels, from `/api/stats`."""
+
     height: int
     pools: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
 class Paid:
+    """The node answered 200: the claim moved `amount`; `remaining` is the pool's rest."""
+
     remaining: str
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
+    """The node answered and moved nothing; `body` is the start of its answer."""
+
     http_status: int
     body: str
 
 
 @dataclass(frozen=True, slots=True)
 class NeverSent:
+    """No connection was made: the node cannot have seen the claim."""
+
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerLost:
+    """The claim may have reached the node and no usable answer came back: in doubt."""
+
     reason: str
 
 

@@ -33,6 +33,8 @@ CANNOT_TELL = "cannot_tell"
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """The check's answer, why, and the numbers it compared."""
+
     answer: str  # paid, not_paid, cannot_tell
     reason: str
     balance_before: int | None
@@ -72,23 +74,10 @@ def check_payment(
     def verdict(answer: str, reason: str) -> Verdict:
         return Verdict(answer, reason, before, balance_now, known)
 
-    if before is None:
-        return verdict(CANNOT_TELL, "the node did not give the balance before the claim")
-    same_second = [s.key for s in others if s.paid_at is not None and s.paid_at == written]
-    if same_second:
-        return verdict(
-            CANNOT_TELL,
-            f"{same_second[0]} paid this address in the second the intent was written",
-        )
-    doubtful = [
-        key
-        for key, other in intents.items()
-        if key != intent.key and (not isinstance(other, Intent) or other.to == intent.to)
-    ]
-    if doubtful:
-        return verdict(
-            CANNOT_TELL, f"another claim in doubt ({doubtful[0]}) may have paid this address"
-        )
+    obstacle = _obstacle(intent, others, intents)
+    if obstacle is not None:
+        return verdict(CANNOT_TELL, obstacle)
+    assert before is not None
 
     unexplained = balance_now - before - known
     if unexplained == intent.amount_udrt:
@@ -107,3 +96,23 @@ def check_payment(
         f"the balance moved by {unexplained} uDRT that the runner cannot explain"
         f" (the claim was {intent.amount_udrt} uDRT)",
     )
+
+
+def _obstacle(
+    intent: Intent, others: list[Stamp], intents: Mapping[str, IntentRecord]
+) -> str | None:
+    """Why the balances cannot decide, before any arithmetic; None when they can."""
+    if intent.evidence.balance_udrt is None:
+        return "the node did not give the balance before the claim"
+    written = intent.written_at.replace(microsecond=0)
+    same_second = [s.key for s in others if s.paid_at is not None and s.paid_at == written]
+    if same_second:
+        return f"{same_second[0]} paid this address in the second the intent was written"
+    doubtful = [
+        key
+        for key, other in intents.items()
+        if key != intent.key and (not isinstance(other, Intent) or other.to == intent.to)
+    ]
+    if doubtful:
+        return f"another claim in doubt ({doubtful[0]}) may have paid this address"
+    return None

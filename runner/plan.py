@@ -39,6 +39,8 @@ class PoolTotal:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """What a run would do now: the entries it would pay, per-pool totals, the rest."""
+
     height: int
     payable: tuple[Entry, ...]
     totals: tuple[PoolTotal, ...]
@@ -84,11 +86,15 @@ def make_plan(options: RunOptions) -> Plan:
 
     state_dir = state_folder(options.log_dir)
     listing = list_state(state_dir)
-    records, _ = find_payment_records(options.log_dir)
+    records, unreadable = find_payment_records(options.log_dir)
     trusted = {}
     if options.cache_dir is not None:
         trusted = VerifiedStampCache(options.cache_dir).load(listing.folder_inode)
-    stamps: dict[str, StampRecord] = dict(StampStore(state_dir).scan(listing, trusted))
+    index = StampStore(state_dir).scan(listing, trusted)
+    for bad in unreadable:
+        if bad.key is not None:
+            index.add_damaged(bad.key, f"payment record not imported: {bad.reason}")
+    stamps: dict[str, StampRecord] = dict(index)
     for record in records:
         stamps.setdefault(record.key, record.to_stamp("dry-run"))
     intents = ClaimJournal(state_dir).all(listing)

@@ -91,6 +91,8 @@ class _Found:
 
 
 class Resolver:
+    """Carries out `resolve` on one key of one state folder."""
+
     def __init__(self, log_dir: Path, args: argparse.Namespace) -> None:
         self.log_dir = log_dir
         self.args = args

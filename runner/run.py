@@ -90,6 +90,7 @@ class Run:
         self._started = time.monotonic()
         self._log = LogWriter(None, self.run_id)
         self._stop_requested = False
+        self._unimported: dict[str, str] = {}
 
     def execute(self) -> RunSummary:
         # A run is short and makes no reference cycles worth collecting; the collector
@@ -135,6 +136,8 @@ class Run:
         self._pinger.start()
 
         keep = self._import_payment_records()
+        if keep is None:
+            return
         self._remove_expired_logs(keep)
 
         node = NodeClient(self.options.rpc_url, self.options.timeout)
@@ -165,16 +168,23 @@ class Run:
             )
             return None
 
-    def _import_payment_records(self) -> set[str]:
-        """Stamps for the older runner's `ok` records; returns the files to keep anyway."""
+    def _import_payment_records(self) -> set[str] | None:
+        """Stamps for the older runner's `ok` records; returns the day files to keep anyway.
+
+        None when a stamp could not be written: that entry would look unpaid, so the run
+        must claim nothing.
+        """
         records, unreadable = find_payment_records(self.options.log_dir)
         keep = {record.file_name for record in unreadable}
+        self._unimported = {bad.key: bad.reason for bad in unreadable if bad.key is not None}
         for bad in unreadable:
             reason = f"payment record not imported: {bad.reason}"
-            self.summary.damaged += 1
-            self.summary.attention.append(
-                Attention(f"{bad.file_name}:{bad.line}", "damaged", reason)
-            )
+            if bad.key is None:
+                # A record naming a key is counted with the entry (or orphan) it blocks.
+                self.summary.damaged += 1
+                self.summary.attention.append(
+                    Attention(f"{bad.file_name}:{bad.line}", "damaged", reason)
+                )
             self._log.write(
                 "error",
                 kind="state_damaged",
@@ -188,9 +198,11 @@ class Run:
             try:
                 self.stamps.write(record.to_stamp(self.run_id))
             except OSError as error:
-                keep.add(record.file_name)
-                self._complain(f"cannot import {record.key} from {record.file_name}: {error}")
-                continue
+                reason = f"payment record of {record.file_name} not imported: {error}"
+                self.summary.damaged += 1
+                self.summary.attention.append(Attention(record.key, "damaged", reason))
+                self._log.write("error", kind="state_damaged", key=record.key, reason=reason)
+                return None
             self.summary.imported += 1
             self._log.write(
                 "apply",
@@ -245,6 +257,8 @@ class Run:
         )
         trusted = {} if cache is None else cache.load(listing.folder_inode)
         stamps = self.stamps.scan(listing, trusted)
+        for key, reason in self._unimported.items():
+            stamps.add_damaged(key, f"payment record not imported: {reason}")
         intents = self.journal.all(listing)
         ledger = classify(schedule.entries, stamps, intents, height, self.options.grace_blocks)
         if cache is not None:

@@ -133,7 +133,7 @@ class StampIndex(Mapping[str, StampRecord]):
     ) -> None:
         self.folder = folder
         self._folder_text = str(folder)
-        self._kinds = kinds
+        self._kinds = dict(kinds)
         self._trusted = trusted or {}
         self._loaded: dict[str, StampRecord] = {}
         self._verified: dict[str, int] = {}
@@ -152,6 +152,12 @@ class StampIndex(Mapping[str, StampRecord]):
                     self._verified[key] = kind
             self._loaded[key] = record
         return record
+
+    def add_damaged(self, key: str, reason: str) -> None:
+        """Count `key` as stamped but damaged, when no stamp file has it: a payment record
+        found elsewhere that could not become a stamp. Its entry is then never paid."""
+        if key not in self._kinds:
+            self._kinds[key] = reason
 
     def trusts(self, key: str) -> bool:
         """True when `key` has a stamp that an earlier read found valid and that has not

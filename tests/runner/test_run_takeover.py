@@ -132,3 +132,30 @@ def test_retention_removes_old_day_files_but_never_unimported_records(
             "reason": "payment record not imported: key disagrees with its fields",
         }
     ]
+
+
+def test_a_payment_record_that_cannot_be_imported_blocks_its_entry(
+    devnode: DevnodeFactory, shared_cases: Path, tmp_path: Path
+) -> None:
+    node = devnode(start_height=420)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    key = f"250:staking_rewards:{STAKING_250}:750000"
+    (logs / "20261129.log").write_text(
+        f'{{"ts": "2026-11-29T10:00:03Z", "status": "ok", "key": "{key}", "height": 250,'
+        f' "pool": "staking_rewards", "to": "{STAKING_250}", "amount_udrt": 75000}}\n'
+    )
+    schedule = shared_cases / "schedules" / "small.yaml"
+
+    result = run_cli(*run_args(node.rpc_url, schedule, logs), "--json")
+
+    assert result.code == 5
+    assert ("staking_rewards", 750000, STAKING_250) not in claimed(node.claims())
+    assert len(node.claims()) == 4
+    assert result.json()["attention"] == [
+        {
+            "key": key.replace(":", "_"),
+            "status": "damaged",
+            "reason": "payment record not imported: key disagrees with its fields",
+        }
+    ]
