@@ -37,7 +37,7 @@ from runner.summary import (
 )
 
 DEFAULT_RETENTION_DAYS = 14
-DEFAULT_DEADLINE_SECONDS = 240.0  # below the chart's activeDeadlineSeconds (280)
+DEFAULT_DEADLINE_SECONDS = 240.0  # the chart passes its own, below its Job deadline
 DEFAULT_TIMEOUT_SECONDS = 10.0
 CACHE_FOLDER_NAME = ".cache"
 
