@@ -25,13 +25,12 @@ from exporter.mismatches import LogMismatches, Mismatch
 from exporter.node_scrape import NodeSample, NodeScraper
 from exporter.schedule_watch import ScheduleView, ScheduleWatch
 from exporter.state_watch import StateView, StateWatch
-from runner.ledger import EntryState, Status
+from runner.ledger import DEFAULT_GRACE_BLOCKS, EntryState, Status
 from runner.stamps import DamagedStamp, Stamp, StampRecord
 from runner.state_folder import state_folder
 
 log = logging.getLogger("dyt_emissions.exporter")
 
-DEFAULT_GRACE_BLOCKS = 60  # 15 minutes of 15 s blocks: three runs of a 5-minute CronJob
 DEFAULT_RETENTION_DAYS = 14
 DEFAULT_NODE_TIMEOUT_SECONDS = 3.0
 

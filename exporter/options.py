@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from exporter.advice import DEFAULT_DOCS_URL
 from exporter.audit import (
-    DEFAULT_GRACE_BLOCKS,
     DEFAULT_NODE_TIMEOUT_SECONDS,
     DEFAULT_RETENTION_DAYS,
     AuditSettings,
 )
+from runner.ledger import DEFAULT_GRACE_BLOCKS
 
 DEFAULT_SCHEDULE = "/etc/dyt/emissions/schedule.yaml"
 DEFAULT_LOG_DIR = "/var/log/dytallix-emissions"

@@ -24,9 +24,9 @@ from runner.logline import format_timestamp
 from runner.schedule import Entry
 from runner.stamps import DamagedStamp, Stamp, StampIndex, StampRecord, parse_legacy_key
 
-# Blocks an entry may stay due before it counts as missed: a little more than four runs of
-# a five-minute CronJob at the node's default 15 s blocks.
-DEFAULT_GRACE_BLOCKS = 100
+# Blocks an entry may stay due before it counts as missed: 15 minutes of the node's default
+# 15 s blocks, three runs of a five-minute CronJob. The exporter uses the same default.
+DEFAULT_GRACE_BLOCKS = 60
 
 
 class Status(StrEnum):
