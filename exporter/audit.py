@@ -27,7 +27,7 @@ from exporter.schedule_watch import ScheduleView, ScheduleWatch
 from exporter.state_watch import StateView, StateWatch
 from runner.ledger import DEFAULT_GRACE_BLOCKS, EntryState, Status
 from runner.stamps import DamagedStamp, Stamp, StampRecord
-from runner.state_folder import state_folder
+from runner.state_folder import cache_folder, state_folder
 
 log = logging.getLogger("dyt_emissions.exporter")
 
@@ -166,7 +166,7 @@ class Auditor:
         self._child_read_bytes = child_read_bytes
         self._history: HistoryRead | None = None
         self._history_started = False
-        self._schedule = ScheduleWatch(settings.schedule)
+        self._schedule = ScheduleWatch(settings.schedule, cache_folder(settings.log_dir))
         self._state = StateWatch(state_folder(settings.log_dir))
         self._tail = LogTail(settings.log_dir)
         self._logs = LogSummary()

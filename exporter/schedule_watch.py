@@ -52,8 +52,11 @@ class _Identity:
 class ScheduleWatch:
     """Follows one schedule path; `poll()` re-reads it only when it changed."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
+        # The runner's validated-schedule cache, read only: it saves seconds on a large
+        # schedule, and a schedule it does not hold is parsed as usual.
+        self.cache_dir = cache_dir
         self._identity: _Identity | None = None
         self._racy = False
         self._digest: str | None = None
@@ -97,7 +100,7 @@ class ScheduleWatch:
 
     def _load(self, now: float) -> ScheduleView:
         try:
-            schedule = load_schedule(self.path)
+            schedule = load_schedule(self.path, self.cache_dir, store_in_cache=False)
         except ScheduleError as error:
             self._digest = _digest_or_none(self.path)
             return self._refuse(error.problems, now)

@@ -28,6 +28,7 @@ from runner.ping import Pinger
 from runner.plan import Plan, make_plan
 from runner.run import Run, RunOptions
 from runner.schedule import Entry, ScheduleError
+from runner.state_folder import CACHE_FOLDER_NAME, cache_folder
 from runner.summary import (
     EXIT_INVALID_INPUT,
     EXIT_LOCKED,
@@ -39,7 +40,6 @@ from runner.summary import (
 DEFAULT_RETENTION_DAYS = 14
 DEFAULT_DEADLINE_SECONDS = 240.0  # the chart passes its own, below its Job deadline
 DEFAULT_TIMEOUT_SECONDS = 10.0
-CACHE_FOLDER_NAME = ".cache"
 
 
 class UsageError(Exception):
@@ -180,7 +180,7 @@ def build_options(args: argparse.Namespace, environ: Mapping[str, str]) -> RunOp
         retention_days=retention,
         grace_blocks=args.grace_blocks,
         stop_on_error=args.stop_on_error,
-        cache_dir=args.cache_dir or log_dir / CACHE_FOLDER_NAME,
+        cache_dir=args.cache_dir or cache_folder(log_dir),
         retry_wait=args.retry_wait,
     )
 

@@ -30,11 +30,15 @@ __all__ = [
 MAX_SCHEDULE_BYTES = 64 * 1024 * 1024
 
 
-def load_schedule(path: Path, cache_dir: Path | None = None) -> Schedule:
+def load_schedule(
+    path: Path, cache_dir: Path | None = None, *, store_in_cache: bool = True
+) -> Schedule:
     """Read and validate a schedule file; raise ScheduleError listing every problem.
 
     With `cache_dir`, a schedule whose exact bytes were validated before is read back
-    from a cache file there instead of being parsed again (see ScheduleCache).
+    from a cache file there instead of being parsed again (see ScheduleCache). A reader
+    that must not write, such as the exporter on a read-only volume, passes
+    `store_in_cache=False`.
     """
     shown = str(path)
     data = _read_bytes(path, shown)
@@ -51,7 +55,7 @@ def load_schedule(path: Path, cache_dir: Path | None = None) -> Schedule:
     if problems:
         raise ScheduleError(shown, problems)
 
-    if cache is not None:
+    if cache is not None and store_in_cache:
         cache.store(digest, entries)
     return Schedule(shown, tuple(entries), digest)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE_FOLDER_NAME = ".state"
+CACHE_FOLDER_NAME = ".cache"
 STAMP_SUFFIX = ".stamp"
 INTENT_SUFFIX = ".intent"
 RESOLVED_FOLDER_NAME = "resolved"
@@ -25,6 +26,11 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 def state_folder(log_dir: Path) -> Path:
     return log_dir / STATE_FOLDER_NAME
+
+
+def cache_folder(log_dir: Path) -> Path:
+    """Where the runner keeps what it can recompute: validated schedules, verified stamps."""
+    return log_dir / CACHE_FOLDER_NAME
 
 
 def is_valid_key(key: str) -> bool:

@@ -132,3 +132,20 @@ def test_a_symlinked_cache_file_is_not_followed(schedule_file: Path, tmp_path: P
 
     assert load_schedule(schedule_file, cache) == expected
     assert not stored.is_symlink()
+
+
+def test_a_reader_that_must_not_write_uses_the_cache_and_adds_nothing(
+    schedule_file: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    load_schedule(schedule_file, cache, store_in_cache=False)
+    assert not cache.exists()
+
+    load_schedule(schedule_file, cache)
+    (stored,) = cache_files(cache)
+    stored.write_bytes(forged(stored.read_bytes(), b"700", b"701"))
+    before = stored.read_bytes()
+
+    read = load_schedule(schedule_file, cache, store_in_cache=False)
+    assert read.entries[0].amount_udrt == 701  # read from the cache, not parsed again
+    assert cache_files(cache) == [stored] and stored.read_bytes() == before
