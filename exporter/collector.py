@@ -2,7 +2,7 @@
 
 Each scrape asks the Auditor for a fresh Audit and turns it into new metric
 families; nothing is held in global gauges. `METRICS` is the one list of what
-can be served (docs/metrics.md is the same table for people, and a test keeps
+can be served (the README's metrics table is the same list for people, and a test keeps
 them equal); a series whose source was not read is left out, and the matching
 `*_success` gauge says why.
 """
@@ -160,7 +160,7 @@ _BY_NAME = {spec.name: spec for spec in METRICS}
 class AuditCollector:
     """Serves the audit at each scrape.
 
-    Series (all prefixed `drt_emission_audit_`; docs/metrics.md explains each):
+    Series (all prefixed `drt_emission_audit_`; the README's metrics table explains each):
     `entries{pool,status}`, `scheduled_udrt{pool}`, `paid_udrt{pool}`,
     `due_udrt{pool}`, `shortfall_udrt`, `overdue_blocks`, `ledger_mismatches{kind}`,
     `runner_last_start_timestamp_seconds`, `runner_last_end_timestamp_seconds`,

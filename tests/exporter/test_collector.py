@@ -1,4 +1,4 @@
-"""The collector's list of metrics: valid names, Prometheus conventions, docs/metrics.md equal.
+"""The collector's list of metrics: valid names, Prometheus conventions, the README table equal.
 
 And what is absent when a source was never read: nothing is published as 0
 unless it was measured.
@@ -19,7 +19,7 @@ from tests.exporter.volume import ADDRESSES, Planned, Volume
 
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+DOCS = Path(__file__).resolve().parents[2] / "README.md"
 ROW = re.compile(r"^\| `(?P<name>drt_emission_audit_\w+)` \| (?P<type>\w+) \|(?P<labels>[^|]*)\|")
 
 
@@ -36,7 +36,7 @@ def test_every_name_is_a_valid_prometheus_name_following_the_conventions() -> No
     assert len(set(METRIC_NAMES)) == len(METRIC_NAMES)
 
 
-def test_docs_metrics_md_lists_exactly_the_served_metrics() -> None:
+def test_the_readme_metrics_table_lists_exactly_the_served_metrics() -> None:
     documented = {}
     for line in DOCS.read_text().splitlines():
         match = ROW.match(line)
