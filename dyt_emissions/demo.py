@@ -127,6 +127,8 @@ def main(args: argparse.Namespace) -> int:
             _loop(args, node.rpc_url, exporter.url, log_dir, monitoring)
     except KeyboardInterrupt:
         _say("\nstopped; everything the demo started has been stopped.")
+        _say(f"The logs volume is kept in {log_dir}")
+        return 130
     _say(f"The logs volume is kept in {log_dir}")
     return 0
 
@@ -178,7 +180,7 @@ def _print_banner(
     _say("Try, in another terminal:")
     _say(f"  curl -X POST {rpc_url}/ops/pause     # the chain halts: watch the stalled alert")
     _say(f"  curl -X POST {rpc_url}/ops/resume")
-    _say(f"  dyt-emissions report --schedule {args.schedule} --log-dir {workdir / 'logs'}")
+    _say(f"  {_command()} report --schedule {args.schedule} --log-dir {workdir / 'logs'}")
     _say("Ctrl-C stops everything.\n")
 
 
@@ -195,9 +197,12 @@ def _loop(
             started = time.monotonic()
             run = _run_runner(args.schedule, rpc_url, log_dir)
             for claim in run.get("claims", []):
-                _say(f"  {claim['outcome']:<9} {claim['key']}  ({claim['detail']})")
+                detail = claim["detail"]
+                if claim["outcome"] == "applied":
+                    detail = f"remaining={detail}"
+                _say(f"  {claim['outcome']:<9} {claim['key']}  {detail}")
 
-            audit = http.get(f"{exporter_url}/audit").json()["summary"]
+            audit = _audit_summary(http, exporter_url)
             alerts = [] if monitoring is None else monitoring.firing_alerts()
             _say(_status_line(run, audit, [a.name for a in alerts]))
 
@@ -205,6 +210,21 @@ def _loop(
             if ends_at is not None:
                 pause = min(pause, ends_at - time.monotonic())
             time.sleep(max(0.0, pause))
+
+
+def _audit_summary(http: httpx.Client, exporter_url: str) -> dict[str, Any]:
+    """The exporter's audit summary, or an empty one when the exporter does not answer."""
+    try:
+        summary: dict[str, Any] = http.get(f"{exporter_url}/audit").json()["summary"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return {"height": "unknown (the exporter did not answer)"}
+    return summary
+
+
+def _command() -> str:
+    """How to call dyt-emissions from the shell that started the demo."""
+    script = Path(sys.executable).parent / "dyt-emissions"
+    return str(script) if script.exists() else f"{sys.executable} -m dyt_emissions"
 
 
 def _run_runner(schedule: Path, rpc_url: str, log_dir: Path) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +50,37 @@ def test_demo_pays_each_due_entry_once_and_stops_by_itself(tmp_path: Path) -> No
     assert set(applied) <= due_keys
     assert int(last["paid"]) == len(applied) >= 5
     assert "Prometheus" in done.stdout
+
+
+def test_ctrl_c_stops_the_demo_and_everything_it_started(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "dyt_emissions", "demo", "--block-interval-ms", "250"]
+    command += ["--run-every", "1", "--workdir", str(tmp_path)]
+    demo = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            if STATUS.search(line):
+                break
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=60) == 130
+    finally:
+        demo.kill()
+        demo.wait()
+        if demo.stdout is not None:
+            demo.stdout.close()
+
+    # The exporter, Prometheus and Alertmanager all name the work folder on their command
+    # line: none may outlive the demo.
+    leftovers = [
+        pid
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and str(tmp_path) in _cmdline(pid) and int(pid) != demo.pid
+    ]
+    assert leftovers == []
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
