@@ -24,7 +24,7 @@ from exporter.log_tail import LogTail, TailReport
 from exporter.mismatches import LogMismatches, Mismatch
 from exporter.node_scrape import NodeSample, NodeScraper
 from exporter.schedule_watch import ScheduleView, ScheduleWatch
-from exporter.state_watch import StateView, StateWatch
+from exporter.state_watch import DEFAULT_RECHECK_SECONDS, StateView, StateWatch
 from runner.ledger import DEFAULT_GRACE_BLOCKS, EntryState, Status
 from runner.stamps import DamagedStamp, Stamp, StampRecord
 from runner.state_folder import cache_folder, state_folder
@@ -46,6 +46,7 @@ class AuditSettings:
     grace_blocks: int = DEFAULT_GRACE_BLOCKS
     retention_days: int = DEFAULT_RETENTION_DAYS
     height: int | None = None  # judge at this chain height instead of the node's
+    stamp_recheck_seconds: float = DEFAULT_RECHECK_SECONDS  # see StateWatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,7 @@ class Auditor:
         self._history: HistoryRead | None = None
         self._history_started = False
         self._schedule = ScheduleWatch(settings.schedule, cache_folder(settings.log_dir))
-        self._state = StateWatch(state_folder(settings.log_dir))
+        self._state = StateWatch(state_folder(settings.log_dir), settings.stamp_recheck_seconds)
         self._tail = LogTail(settings.log_dir)
         self._logs = LogSummary()
         self._mismatches = LogMismatches(settings.retention_days)

@@ -20,6 +20,7 @@ from exporter.audit import (
     DEFAULT_RETENTION_DAYS,
     AuditSettings,
 )
+from exporter.state_watch import DEFAULT_RECHECK_SECONDS
 from runner.ledger import DEFAULT_GRACE_BLOCKS
 
 DEFAULT_SCHEDULE = "/etc/dyt/emissions/schedule.yaml"
@@ -68,6 +69,27 @@ def _timeout(text: str) -> float:
     if not 0 < value <= 60:
         raise ValueError(" (keep it below the Prometheus scrape timeout)")
     return value
+
+
+def _recheck_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("") from None
+    if not 0 < value <= 3600:
+        raise ValueError("")
+    return value
+
+
+def add_recheck_option(parser: argparse.ArgumentParser) -> None:
+    """How soon a long-running exporter sees a stamp changed in place (the server only)."""
+    parser.add_argument(
+        "--stamp-recheck-seconds",
+        type=_checked("seconds in (0, 3600]", _recheck_seconds),
+        default=_env("STAMP_RECHECK_SECONDS", str(DEFAULT_RECHECK_SECONDS)),
+        help="stat every stamp already read again over this many seconds, so a stamp "
+        "damaged in place is seen (env STAMP_RECHECK_SECONDS; default %(default)s)",
+    )
 
 
 def _http_url(text: str) -> str:
@@ -137,4 +159,5 @@ def settings_from(args: argparse.Namespace) -> AuditSettings:
         grace_blocks=args.missed_grace_blocks,
         retention_days=args.retention_days,
         height=getattr(args, "height", None),
+        stamp_recheck_seconds=getattr(args, "stamp_recheck_seconds", DEFAULT_RECHECK_SECONDS),
     )

@@ -24,7 +24,7 @@ from exporter.advice import Advisor
 from exporter.audit import Auditor
 from exporter.collector import AuditCollector
 from exporter.http_app import AuditApp, serve
-from exporter.options import add_source_options, settings_from
+from exporter.options import add_recheck_option, add_source_options, settings_from
 
 DEFAULT_PORT = 9817
 DEFAULT_LISTEN = f"0.0.0.0:{DEFAULT_PORT}"
@@ -47,6 +47,7 @@ def listen_address(text: str) -> tuple[str, int]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_source_options(parser)
+    add_recheck_option(parser)
     parser.add_argument(
         "--listen",
         type=listen_address,

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,6 +218,10 @@ def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
         ),
         (["--missed-grace-blocks", "-1"], "argument --missed-grace-blocks: expected an integer"),
         (["--node-timeout", "0"], "argument --node-timeout: expected seconds in (0, 60]"),
+        (
+            ["--stamp-recheck-seconds", "0"],
+            "argument --stamp-recheck-seconds: expected seconds in (0, 3600]",
+        ),
     ],
 )
 def test_bad_flags_are_a_clear_message_and_exit_2(args: list[str], message: str) -> None:
@@ -243,3 +248,34 @@ def test_a_port_in_use_is_a_clear_message(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert f"exporter: cannot listen on {taken}: Address already in use" in result.stderr
+
+
+def test_a_stamp_damaged_in_place_under_a_running_exporter_turns_damaged(tmp_path: Path) -> None:
+    volume = Volume(tmp_path)
+    paid = Planned(100, "block_rewards", ADDRESSES[0], 2_500_000)
+    volume.write_schedule([paid])
+    volume.stamp(paid)
+    volume.append(run_lines(120, start=datetime.now(UTC)))
+    stamp = volume.state_dir / f"{paid.key}.stamp"
+
+    with ExporterProcess(
+        schedule=volume.schedule_path,
+        log_dir=volume.log_dir,
+        extra_args=["--stamp-recheck-seconds", "0.2"],
+    ) as exporter:
+        series = scrape(exporter.url)
+        assert value(series, "entries", pool="block_rewards", status="applied") == 1
+        folder_mtime = volume.state_dir.stat().st_mtime_ns
+
+        with stamp.open("r+b") as file:  # `: > stamp`: in place, same inode
+            file.truncate(0)
+        assert volume.state_dir.stat().st_mtime_ns == folder_mtime
+
+        deadline = time.monotonic() + 60
+        while value(series, "entries", pool="block_rewards", status="damaged") != 1:
+            assert time.monotonic() < deadline, "the damaged stamp was never seen"
+            time.sleep(0.1)
+            series = scrape(exporter.url)
+        assert value(series, "entries", pool="block_rewards", status="applied") == 0
+        damaged = httpx.get(f"{exporter.url}/audit").json()["entries"][0]
+        assert (damaged["status"], damaged["reason"]) == ("damaged", "empty stamp")

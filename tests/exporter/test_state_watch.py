@@ -75,3 +75,46 @@ def test_a_state_folder_that_is_not_a_folder_is_an_error(tmp_path: Path) -> None
 
     assert view.error == f"cannot list state folder {volume.state_dir}: Not a directory"
     assert dict(view.stamps) == {}
+
+
+def poll_until_damaged(watch: StateWatch, key: str) -> DamagedStamp:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        record = watch.poll().stamps[key]
+        if isinstance(record, DamagedStamp):
+            return record
+        time.sleep(0.01)
+    raise AssertionError(f"{key} still reads as a valid stamp")
+
+
+def test_a_stamp_truncated_in_place_is_seen_without_the_folder_moving(tmp_path: Path) -> None:
+    volume = Volume(tmp_path)
+    volume.stamp(ONE)
+    mtime = age(volume.state_dir)
+    watch = StateWatch(volume.state_dir, recheck_seconds=0.05)
+    first = watch.poll()
+    assert isinstance(first.stamps[ONE.key], Stamp)
+    assert watch.poll() is first  # stat'ed again, unchanged: nothing is read or listed
+
+    # What `: > stamp` does: same inode, same folder mtime, an empty file.
+    with (volume.state_dir / f"{ONE.key}.stamp").open("r+b") as stamp:
+        stamp.truncate(0)
+    os.utime(volume.state_dir, ns=(mtime, mtime))
+
+    assert poll_until_damaged(watch, ONE.key) == DamagedStamp(ONE.key, "empty stamp")
+    assert watch.view.version > first.version
+
+
+def test_a_stamp_replaced_by_a_rename_is_read_again_at_the_next_listing(tmp_path: Path) -> None:
+    volume = Volume(tmp_path)
+    volume.stamp(ONE)
+    watch = StateWatch(volume.state_dir, recheck_seconds=3600)
+    assert isinstance(watch.poll().stamps[ONE.key], Stamp)
+
+    replacement = volume.state_dir / "replacement"
+    replacement.write_bytes(b"{}\n")
+    replacement.rename(volume.state_dir / f"{ONE.key}.stamp")
+    age(volume.state_dir)
+
+    record = watch.poll().stamps[ONE.key]
+    assert record == DamagedStamp(ONE.key, "JSON but not a version 1 stamp")
