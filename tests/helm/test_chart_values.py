@@ -188,6 +188,17 @@ def test_a_url_on_another_port_is_fine_without_network_policies(render: Render) 
     assert rendered.names("CronJob") == ["dytallix-emissions"]
 
 
+def test_a_service_port_that_maps_to_the_pod_port_can_be_allowed(render: Render) -> None:
+    rendered = render(
+        "--set", "emissions.networkPolicy.node.checkUrlPorts=false",
+        "--set", "emissions.exporter.nodeMetricsUrl=https://node.dytallix.svc/metrics",
+    )  # fmt: skip
+
+    policy = rendered.get("NetworkPolicy", "dytallix-emissions-exporter")
+    ports = [port for rule in policy["spec"]["egress"] for port in rule.get("ports", [])]
+    assert {"port": 9464, "protocol": "TCP"} in ports
+
+
 def test_a_schedule_in_a_values_file_reaches_the_config_map_exactly(
     render: Render, write_values: WriteValues
 ) -> None:
