@@ -10,10 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
-from .conftest import CHART, KUBE_VERSION, REPO_ROOT, find_tool
+from .conftest import CHART, KUBE_VERSION, REPO_ROOT, Render, find_tool
 
 INSTALL_DOC = REPO_ROOT / "docs" / "install.md"
 
@@ -101,3 +102,31 @@ def test_the_set_file_install_carries_the_schedule_exactly(workdir: Path) -> Non
     manifests = [m for m in yaml.safe_load_all(result.stdout) if m]
     (schedule,) = [m for m in manifests if m["metadata"]["name"] == "dytallix-emissions-schedule"]
     assert schedule["data"]["schedule.yaml"] == (workdir / "schedule.yaml").read_text()
+
+
+def test_the_resolve_pod_is_valid_and_matches_the_chart(render: Render) -> None:
+    text = INSTALL_DOC.read_text(encoding="utf-8")
+    block = text.split("<!-- resolve-pod -->\n```yaml\n", 1)[1].split("```", 1)[0]
+    pod = yaml.safe_load(block)
+    kubernetes_validate.validate(pod, "1.30", strict=True)
+
+    rendered = render()
+    policy = rendered.get("NetworkPolicy", "dytallix-emissions-runner")
+    labels = pod["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+
+    job = rendered.get("CronJob", "dytallix-emissions")["spec"]["jobTemplate"]["spec"]
+    runner = job["template"]["spec"]
+    assert pod["spec"]["securityContext"] == runner["securityContext"]
+    assert pod["spec"]["affinity"] == runner["affinity"]
+    assert pod["spec"]["serviceAccountName"] == runner["serviceAccountName"]
+    claims = {
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pod["spec"]["volumes"]
+        if "persistentVolumeClaim" in v
+    }
+    assert claims == {
+        v["persistentVolumeClaim"]["claimName"]
+        for v in runner["volumes"]
+        if "persistentVolumeClaim" in v
+    }
