@@ -3,9 +3,9 @@
 What needs a person comes first: problems beyond single entries, then the
 entries in doubt, in conflict, damaged, missed and due, each with what to do,
 a link to the section of the docs that explains it and, for an entry in doubt,
-the exact `dyt-emissions resolve` commands. Then the totals, the runner and the
-node. Every value from the files is escaped (Jinja2 autoescape): a schedule or
-a log line cannot inject markup. No script, no external asset.
+in conflict or with a damaged stamp, the exact `dyt-emissions resolve` commands.
+Then the totals, the runner and the node. Every value from the files is escaped
+(Jinja2 autoescape): a schedule or a log line cannot inject markup. No script, no external asset.
 """
 
 from __future__ import annotations

@@ -116,7 +116,9 @@ def test_an_intent_without_a_stamp_is_in_doubt_first_with_the_resolve_commands(
     )
     advice = Advisor(log_dir=Path("/logs")).for_entry(first)
     assert advice is not None
-    assert advice.commands[0] == f"dyt-emissions resolve {BLOCK.key} --log-dir /logs --check"
+    assert advice.commands[0] == (
+        f'dyt-emissions resolve {BLOCK.key} --log-dir /logs --check --rpc-url "$RPC"'
+    )
     assert statuses(audit) == {"in_doubt": 1, "due": 1, "future": 1}
 
 
