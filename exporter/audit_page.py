@@ -63,9 +63,10 @@ pre { margin: .2rem 0; white-space: pre-wrap; }
 {% elif s.needs_attention == 0 and not problems and not mismatches %}
 <p class="ok" id="verdict">Nothing needs attention: every due entry is paid.</p>
 {% else %}
-<p class="bad" id="verdict">Needs attention: {{ s.needs_attention }} entries
-{%- if problems %}, {{ problems|length }} other problems{% endif %}
-{%- if mismatches %}, {{ mismatches|length }} ledger mismatches{% endif %}.</p>
+<p class="bad" id="verdict">Needs attention: {{ count(s.needs_attention, "entry", "entries") }}
+{%- if problems %}, {{ count(problems|length, "other problem") }}{% endif %}
+{%- if mismatches %}, {{ count(mismatches|length, "ledger mismatch", "ledger mismatches") }}
+{%- endif %}.</p>
 {% endif %}
 
 {% if problems %}
@@ -142,11 +143,12 @@ Oldest unpaid due entry:
 <tr><th>last start</th><td>{{ s.runner.last_start or "never seen" }}</td></tr>
 <tr><th>last end</th><td>{{ s.runner.last_end or "never seen" }}</td></tr>
 <tr><th>last success</th><td>{{ s.runner.last_success or "never seen" }}</td></tr>
-<tr><th>last height seen</th><td>{{ s.runner.last_height }}</td></tr>
-<tr><th>runs in the logs</th><td>{{ s.runner.runs }}</td></tr>
+<tr><th>last height seen</th><td>{{ known(s.runner.last_height, "never seen") }}</td></tr>
+<tr><th>runs in the logs</th><td>{{ known(s.runner.runs, "logs not read") }}</td></tr>
 <tr><th>error lines</th><td>{% if s.runner.errors %}{% for k, v in s.runner.errors.items()
 if v %}{{ k }}: {{ v }} {% else %}none{% endfor %}{% endif %}</td></tr>
-<tr><th>unparsable log lines</th><td>{{ s.logs.parse_errors }}</td></tr>
+<tr><th>unparsable log lines</th><td>{{ known(s.logs.parse_errors, "logs not read") }}</td>
+</tr>
 </table>
 
 <h2>Node</h2>
@@ -155,10 +157,11 @@ if v %}{{ k }}: {{ v }} {% else %}none{% endfor %}{% endif %}</td></tr>
 <tr><th>metrics</th><td><code>{{ s.node.url }}</code>
 {% if s.node.success %}<span class="ok">read</span>{% else %}<span class="bad">not read:
 {{ s.node.failure }}</span>{% endif %}</td></tr>
-<tr><th>block height</th><td>{{ s.node.block_height }}</td></tr>
-<tr><th>applied height</th><td>{{ s.node.applied_height }}</td></tr>
-<tr><th>pending uDRT</th><td>{{ s.node.pending_udrt }}</td></tr>
-<tr><th>last apply</th><td>{{ s.node.last_apply }}</td></tr>
+{% set unread = "unknown (node metrics unreachable)" if not s.node.success else "unknown" %}
+<tr><th>block height</th><td>{{ known(s.node.block_height, unread) }}</td></tr>
+<tr><th>applied height</th><td>{{ known(s.node.applied_height, unread) }}</td></tr>
+<tr><th>pending uDRT</th><td>{{ known(s.node.pending_udrt, unread) }}</td></tr>
+<tr><th>last apply</th><td>{{ known(s.node.last_apply, unread) }}</td></tr>
 </table>
 {% endif %}
 
@@ -166,13 +169,26 @@ if v %}{{ k }}: {{ v }} {% else %}none{% endfor %}{% endif %}</td></tr>
 <p><code>{{ s.schedule.path }}</code>:
 {% if s.schedule.valid %}<span class="ok">valid</span>{% else %}
 <span class="bad">invalid</span>{% endif %},
-{{ s.schedule.entries if s.schedule.entries is not none else "no" }} entries in use,
+{{ count(s.schedule.entries or 0, "entry", "entries") }} in use,
 loaded {{ s.schedule.loaded_at or "never" }}.</p>
 </body>
 </html>
 """
 
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 entry`, `2 entries`: a number with its noun, as a person writes it."""
+    noun = singular if number == 1 else (plural or singular + "s")
+    return f"{number} {noun}"
+
+
+def known(value: object, unknown: str) -> object:
+    """The value, or what to say instead of Python's None."""
+    return unknown if value is None else value
+
+
 _environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True)
+_environment.globals.update(count=count, known=known)
 _template = _environment.from_string(_TEMPLATE)
 
 

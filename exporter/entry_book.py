@@ -150,5 +150,9 @@ def _unpaid_reason(status: Status, state: EntryState, height: int) -> str:
     if status == Status.MISSED:
         return f"due for {blocks} blocks, longer than the grace: the runner has not paid it"
     if status == Status.DUE:
-        return f"due for {blocks} blocks; the next run pays it"
-    return f"falls due in {-blocks} blocks"
+        return f"due for {_blocks(blocks)}; the next run pays it"
+    return f"falls due in {_blocks(-blocks)}"
+
+
+def _blocks(number: int) -> str:
+    return "1 block" if number == 1 else f"{number} blocks"

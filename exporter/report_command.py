@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from exporter.advice import Advisor
 from exporter.audit import Audit, Auditor
 from exporter.audit_json import audit_document, entry_record, iso, problems
+from exporter.audit_page import count
 from exporter.log_summary import ERROR_KINDS
 from exporter.options import add_source_options, settings_from
 
@@ -77,7 +78,11 @@ def render_text(audit: Audit, advisor: Advisor, *, every_entry: bool = False) ->
         f"grace {audit.settings.grace_blocks} blocks"
     )
     schedule = audit.schedule
-    in_use = "none" if schedule.schedule is None else f"{len(schedule.schedule.entries)} entries"
+    in_use = (
+        "none"
+        if schedule.schedule is None
+        else count(len(schedule.schedule.entries), "entry", "entries")
+    )
     lines.append(
         f"schedule {audit.settings.schedule}: {'valid' if schedule.valid else 'INVALID'}, "
         f"in use: {in_use}"

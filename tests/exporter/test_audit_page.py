@@ -108,3 +108,27 @@ def test_values_from_the_files_are_escaped(tmp_path: Path) -> None:
 
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_node_that_is_down_and_one_entry_read_as_a_person_writes(tmp_path: Path) -> None:
+    volume = Volume(tmp_path)
+    volume.write_schedule([MISSED])
+    settings = AuditSettings(
+        volume.schedule_path,
+        volume.log_dir,
+        node_metrics_url="http://127.0.0.1:1/metrics",  # nothing listens on port 1
+        node_timeout_seconds=2,
+        height=300,
+    )
+    auditor = Auditor(settings)
+    try:
+        page = render_page(auditor.refresh(details=True), Advisor())
+    finally:
+        auditor.close()
+
+    assert "Needs attention: 1 entry, 1 other problem." in page
+    assert "1 entry in use" in page
+    assert "<tr><th>block height</th><td>unknown (node metrics unreachable)</td></tr>" in page
+    assert "<tr><th>last height seen</th><td>never seen</td></tr>" in page
+    for python in ("None", "True", "False"):
+        assert python not in page.split("<body>")[1], python

@@ -97,7 +97,7 @@ def test_due_turns_missed_only_after_the_grace(tmp_path: Path) -> None:
 
 def test_entries_above_the_height_are_future(tmp_path: Path) -> None:
     audit = judge(Volume(tmp_path), [LATER], height=899)
-    assert status_of(audit, LATER) == (Status.FUTURE, "falls due in 1 blocks")
+    assert status_of(audit, LATER) == (Status.FUTURE, "falls due in 1 block")
     assert audit.overdue_blocks == 0
 
 
