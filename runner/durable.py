@@ -9,6 +9,7 @@ write outside the state folder, even if a validator upstream missed something.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -25,6 +26,20 @@ TEMP_SUFFIX = ".tmp"
 
 class UnsafePathError(OSError):
     """A state path that is not a plain file in the state folder (symlink, bad name)."""
+
+
+def describe_os_error(error: OSError, path: Path) -> str:
+    """What went wrong with `path` (or the path the error names), in words, for a person."""
+    where = error.filename if error.filename is not None else path
+    text = f"cannot use {where}: {error.strerror or error}"
+    hint = {
+        errno.EROFS: "the volume is read-only",
+        errno.EPERM: "the volume is not writable here",
+        errno.ENOTDIR: "a file stands where a folder is needed",
+        errno.EEXIST: "a file stands where a folder is needed",
+        errno.EISDIR: "a folder stands where a file is needed",
+    }.get(error.errno or 0)
+    return text if hint is None else f"{text} ({hint})"
 
 
 def check_name(name: str) -> None:

@@ -140,11 +140,21 @@ class ClaimJournal:
         the next run removes it."""
         return remove_durably(self.state_dir, key + INTENT_SUFFIX, sync=durable)
 
-    def archive(self, key: str, decision: Decision, *, removed_stamp: str | None = None) -> Path:
+    def archive(
+        self,
+        key: str,
+        decision: Decision,
+        *,
+        removed_stamp: str | None = None,
+        entry_key: str | None = None,
+    ) -> Path:
         """Record `decision` with the intent under `resolved/`, then remove the intent.
 
         `removed_stamp` keeps the content of a stamp the decision is about to remove (a
-        damaged or conflicting one). The record is durable before anything goes, so a
+        damaged or conflicting one). `entry_key` names the schedule entry the decision was
+        about (default: `key`); it differs for an orphan stamp or intent retired while
+        resolving an entry that conflicted with it. The record is durable before anything
+        goes, so a
         crash in between leaves the entry as it was (decide again), never decided
         without a trace.
         """
@@ -165,6 +175,7 @@ class ClaimJournal:
             "decided_at": format_timestamp(decision.decided_at),
             "run_id": decision.run_id,
             "removed_stamp": removed_stamp,
+            "entry_key": entry_key or key,
         }
         ensure_folder(self.resolved_dir)
         name = self._archive_name(key, decision.decided_at)

@@ -6,10 +6,12 @@ report) and `report`. The states and the conflict rules are those of docs/format
 - a stamp under the entry's key makes it applied (or damaged, or, for an entry with an
   `id`, a conflict when the stamp records another amount or address);
 - an intent without a stamp makes it in doubt;
-- otherwise a stamp or intent that matches NO schedule entry, at the entry's height and
-  pool, makes it a conflict: the entry was most likely edited after it was paid. A stamp
-  that belongs to another entry never does, so two entries at the same height and pool
-  paying different addresses stand side by side;
+- otherwise a stamp or intent that matches NO schedule entry (an orphan) makes it a
+  conflict when it is at the entry's height and pool, or pays the entry's address the
+  entry's amount (at any height, in any pool): the entry was most likely edited after
+  it was paid, or while in doubt. A stamp that belongs to another entry never does, so
+  two entries at one height and pool, or paying one address one amount at two heights,
+  stand side by side;
 - otherwise the height decides: future, due, or missed once past the grace.
 """
 
@@ -55,6 +57,9 @@ class EntryState:
     stamp: StampRecord | None = None
     intent: IntentRecord | None = None
     conflict_key: str | None = None  # the stamp or intent the entry conflicts with
+    # Every orphan stamp or intent the entry conflicts with (conflict_key is the first);
+    # empty for an `id` entry whose own or legacy key is stamped.
+    conflict_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,16 @@ class Ledger:
 
 
 _Place = tuple[int, str]  # (height, pool)
+_Payee = tuple[str, int]  # (to, amount_udrt)
+_Orphan = tuple[str, str]  # (kind, key): kind is "stamp" or "intent"
+
+
+@dataclass(frozen=True, slots=True)
+class _Orphans:
+    """Orphan stamps and intents, found by the entry fields they record."""
+
+    at: dict[_Place, list[_Orphan]]
+    paying: dict[_Payee, list[_Orphan]]
 
 
 def classify(
@@ -99,7 +114,7 @@ def classify(
     entry_keys = set(keys)
     orphan_stamps = tuple(stamps[key] for key in stamps if key not in entry_keys)
     orphan_intents = tuple(intents[key] for key in intents if key not in entry_keys)
-    orphans_at = _orphans_by_place(orphan_stamps, orphan_intents)
+    orphans = _index_orphans(orphan_stamps, orphan_intents)
     trusts = stamps.trusts if isinstance(stamps, StampIndex) else None
 
     states = []
@@ -109,7 +124,7 @@ def classify(
             states.append(EntryState(entry, Status.APPLIED))
             continue
         states.append(
-            _classify_entry(entry, stamps, intents, entry_keys, orphans_at, height, grace_blocks)
+            _classify_entry(entry, stamps, intents, entry_keys, orphans, height, grace_blocks)
         )
     stale = tuple(key for key in intents if key in stamps and isinstance(stamps[key], Stamp))
     return Ledger(height, grace_blocks, tuple(states), orphan_stamps, orphan_intents, stale)
@@ -120,7 +135,7 @@ def _classify_entry(
     stamps: Mapping[str, StampRecord],
     intents: Mapping[str, IntentRecord],
     entry_keys: Set[str],
-    orphans_at: Mapping[_Place, tuple[str, str]],
+    orphans: _Orphans,
     height: int,
     grace_blocks: int,
 ) -> EntryState:
@@ -136,16 +151,16 @@ def _classify_entry(
     if entry.id is not None and legacy in stamps and legacy not in entry_keys:
         reason = f"its fields are stamped under the key {legacy}, which no entry has"
         return EntryState(
-            entry, Status.CONFLICT, reason, stamp=stamps[legacy], conflict_key=legacy
+            entry,
+            Status.CONFLICT,
+            reason,
+            stamp=stamps[legacy],
+            conflict_key=legacy,
+            conflict_keys=(legacy,),
         )
-    other = orphans_at.get((entry.height, entry.pool))
-    if other is not None:
-        kind, other_key = other
-        reason = (
-            f"the {kind} {other_key} at the same height and pool matches no schedule entry"
-            " (was the entry edited after it was paid?)"
-        )
-        return EntryState(entry, Status.CONFLICT, reason, conflict_key=other_key)
+    conflict = _orphan_conflict(entry, orphans)
+    if conflict is not None:
+        return conflict
 
     if entry.height > height:
         return EntryState(entry, Status.FUTURE)
@@ -183,17 +198,46 @@ def _doubt_reason(intent: IntentRecord) -> str:
     return f"claim sent at {written} by run {intent.run_id}; no answer recorded"
 
 
-def _orphans_by_place(
-    stamps: Iterable[StampRecord], intents: Iterable[IntentRecord]
-) -> dict[_Place, tuple[str, str]]:
-    """The first orphan stamp or intent at each (height, pool), as (kind, key)."""
-    places: dict[_Place, tuple[str, str]] = {}
+def _orphan_conflict(entry: Entry, orphans: _Orphans) -> EntryState | None:
+    """The conflict of an unstamped entry with the orphans at its place or paying its payee."""
+    at_place = orphans.at.get((entry.height, entry.pool), [])
+    same_payee = orphans.paying.get((entry.to, entry.amount_udrt), [])
+    found = list(dict.fromkeys((*at_place, *same_payee)))
+    if not found:
+        return None
+    kind, first = found[0]
+    if found[0] in at_place:
+        where = "at the same height and pool"
+    else:
+        where = f"paying {entry.amount_udrt} uDRT to the same address"
+    question = "after it was paid" if kind == "stamp" else "while its claim was in doubt"
+    reason = (
+        f"the {kind} {first} {where} matches no schedule entry (was the entry edited {question}?)"
+    )
+    if len(found) > 1:
+        reason += f"; {len(found) - 1} more orphan stamp(s) or intent(s) too"
+    keys = tuple(key for _, key in found)
+    return EntryState(entry, Status.CONFLICT, reason, conflict_key=first, conflict_keys=keys)
+
+
+def _index_orphans(stamps: Iterable[StampRecord], intents: Iterable[IntentRecord]) -> _Orphans:
+    """Each orphan stamp or intent under the (height, pool) and (to, amount) it records."""
+    orphans = _Orphans({}, {})
     for record in (*stamps, *intents):
-        place = _place(record)
+        kind = "stamp" if isinstance(record, Stamp | DamagedStamp) else "intent"
+        place, payee = _place(record), _payee(record)
         if place is not None:
-            kind = "stamp" if isinstance(record, Stamp | DamagedStamp) else "intent"
-            places.setdefault(place, (kind, record.key))
-    return places
+            orphans.at.setdefault(place, []).append((kind, record.key))
+        if payee is not None:
+            orphans.paying.setdefault(payee, []).append((kind, record.key))
+    return orphans
+
+
+def _payee(record: StampRecord | IntentRecord) -> _Payee | None:
+    if isinstance(record, Stamp | Intent) and record.to and record.amount_udrt is not None:
+        return (record.to, record.amount_udrt)
+    legacy = parse_legacy_key(record.key)
+    return None if legacy is None else (legacy.to, legacy.amount_udrt)
 
 
 def _place(record: StampRecord | IntentRecord) -> _Place | None:

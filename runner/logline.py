@@ -183,6 +183,12 @@ class LogWriter:
             self._echo(line)
         return line
 
+    def open_today(self) -> None:
+        """Open today's day file now: a log folder that cannot take it fails before the run
+        does anything, not halfway."""
+        if self.log_dir is not None:
+            self._descriptor(f"{self._clock().astimezone(UTC):%Y%m%d}.log")
+
     def sync(self) -> None:
         if self._fd is not None:
             os.fsync(self._fd)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from runner.durable import UnsafePathError, remove_durably
 from runner.journal import ClaimJournal, DamagedIntent, Decision, Intent
-from runner.ledger import EntryState, Status, classify
-from runner.lock import LockHeld, state_lock
+from runner.ledger import PAYABLE, EntryState, Status, classify
+from runner.lock import LockHeld, StateUnwritable, state_lock
 from runner.logline import LogWriter, format_timestamp, format_value, new_run_id, utc_now
 from runner.node_client import InvalidNodeUrl, NodeClient, NodeUnavailable
 from runner.payment_check import check_payment, stamps_to
@@ -76,6 +76,12 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(error), EXIT_INVALID_INPUT)
     except LockHeld as error:
         return _fail(str(error), EXIT_LOCKED)
+    except StateUnwritable as error:
+        return _fail(
+            f"{error}; nothing was changed. resolve must run where the logs volume is"
+            " writable: e.g. a pod that mounts it read-write, with the CronJob suspended",
+            EXIT_INVALID_INPUT,
+        )
     except UnsafePathError as error:
         return _fail(str(error), EXIT_INVALID_INPUT)
     except NodeUnavailable as error:
@@ -161,9 +167,9 @@ class Resolver:
         with state_lock(self.state_dir):
             found = self._find()
             if self.args.paid:
-                what = self._decide_paid(found, decision)
+                what, retired = self._decide_paid(found, decision)
             else:
-                what = self._decide_not_paid(found, decision)
+                what, retired = self._decide_not_paid(found, decision)
             log = LogWriter(self.log_dir, run_id)
             log.write(
                 "resolve",
@@ -172,52 +178,71 @@ class Resolver:
                 by=by,
                 reason=reason,
                 was=what,
+                retired=",".join(retired) or None,
                 status="resolved",
             )
             log.close()
         message = f"resolved {self.key}: {decision_word} (was {what}), decided by {by}"
-        _out(
-            json.dumps({"key": self.key, "decision": decision_word, "was": what, "by": by})
-            if self.args.json
-            else message
-        )
+        if retired:
+            message += f"; moved to resolved/: {', '.join(retired)}"
+        facts = {"key": self.key, "decision": decision_word, "was": what, "by": by}
+        _out(json.dumps({**facts, "retired": retired}) if self.args.json else message)
         return EXIT_OK
 
     def _find(self) -> _Found:
         intent = self.journal.read(self.key)
         stamp = self.stamps.read(self.key)
-        readable = isinstance(intent, Intent) or self._schedule_path() is None
-        if intent is not None and stamp is None and readable:
-            return _Found(intent, None)  # in doubt: the intent holds all it takes
-        return _Found(intent, self._entry_state())
-
-    def _entry_state(self) -> EntryState:
-        path = self._schedule_path()
-        if path is None:
+        if self._schedule_path() is None:
+            if intent is not None and stamp is None:
+                return _Found(intent, None)  # in doubt: the intent holds all it takes
+            if isinstance(stamp, Stamp) and intent is None:
+                raise ResolveError(self._already_paid())
             raise ResolveError(
                 f"{self.key} is not in doubt; to resolve a damaged or conflicting entry,"
-                " give --schedule (or SCHEDULE)"
+                " or to record a payment, give --schedule (or SCHEDULE)"
             )
+        if isinstance(intent, Intent) and stamp is None:
+            return _Found(intent, None)
+        state = self._entry_state()
+        if state is None:
+            if intent is not None:
+                return _Found(intent, None)  # an orphan intent, even a damaged one
+            raise ResolveError(f"no schedule entry and no intent has the key {self.key}")
+        return _Found(intent, state)
+
+    def _entry_state(self) -> EntryState | None:
+        path = self._schedule_path()
+        assert path is not None
         try:
             schedule = load_schedule(path)
         except ScheduleError as error:
             raise ResolveError(f"the schedule is invalid: {error}") from error
-        ledger = classify(schedule.entries, self.stamps.scan(), self.journal.all(), height=0)
+        # Beyond every height: whether an entry has fallen due yet does not matter here,
+        # only whether it is paid, in doubt, damaged or in conflict.
+        beyond = 2**64
+        ledger = classify(schedule.entries, self.stamps.scan(), self.journal.all(), beyond)
         for state in ledger.entries:
             if state.entry.key == self.key:
-                if state.status not in (Status.IN_DOUBT, Status.DAMAGED, Status.CONFLICT):
-                    raise ResolveError(f"{self.key} is {state.status.value}: nothing to resolve")
+                if state.status is Status.APPLIED:
+                    raise ResolveError(self._already_paid())
                 return state
-        raise ResolveError(f"no schedule entry and no intent has the key {self.key}")
+        return None
 
-    def _decide_paid(self, found: _Found, decision: Decision) -> str:
+    def _already_paid(self) -> str:
+        path = self.state_dir / (self.key + STAMP_SUFFIX)
+        return f"{self.key} is already paid (stamp {path}): nothing to resolve"
+
+    def _decide_paid(self, found: _Found, decision: Decision) -> tuple[str, list[str]]:
+        """Stamp the entry, then retire what stood in the way; returns (was, retired)."""
         if found.state is None:
             assert isinstance(found.intent, Intent | DamagedIntent)
             source: Intent | Entry | DamagedIntent = found.intent
             was = Status.IN_DOUBT.value
         else:
             source = found.state.entry
-            was = found.state.status.value
+            # Classified beyond every height, an unpaid entry reads as missed: say unpaid.
+            payable = found.state.status in PAYABLE
+            was = "unpaid" if payable else found.state.status.value
         if isinstance(source, DamagedIntent):
             raise ResolveError(
                 f"the intent of {self.key} is damaged ({source.reason}); give --schedule"
@@ -240,24 +265,48 @@ class Resolver:
             self.journal.archive(self.key, decision, removed_stamp=replaced)
             self.stamps.write(stamp)
         else:
+            # The stamp first: a crash before the orphans are retired leaves the entry paid.
             self.stamps.write(stamp)
             self.journal.archive(self.key, decision)
-        return was
+        return was, self._retire_orphans(found.state, decision)
 
-    def _decide_not_paid(self, found: _Found, decision: Decision) -> str:
+    def _decide_not_paid(self, found: _Found, decision: Decision) -> tuple[str, list[str]]:
         state = found.state
         if state is None or state.status is Status.IN_DOUBT:
             self.journal.archive(self.key, decision)
-            return Status.IN_DOUBT.value
-        # Whatever stands in the way goes to resolved/: the damaged stamp, or the stamp or
-        # intent the entry conflicts with.
-        in_the_way = self.key if state.status is Status.DAMAGED else state.conflict_key
-        assert in_the_way is not None
-        removed = self._stamp_text(in_the_way)
-        self.journal.archive(in_the_way, decision, removed_stamp=removed)
-        if removed is not None:
-            remove_durably(self.state_dir, in_the_way + STAMP_SUFFIX)
-        return state.status.value
+            return Status.IN_DOUBT.value, []
+        if state.status is Status.DAMAGED:
+            removed = self._stamp_text(self.key)
+            self.journal.archive(self.key, decision, removed_stamp=removed)
+            if removed is not None:
+                remove_durably(self.state_dir, self.key + STAMP_SUFFIX)
+            return state.status.value, []
+        if state.status is Status.CONFLICT and state.conflict_key == self.key:
+            # An `id` entry whose own stamp records other fields: that stamp goes.
+            removed = self._stamp_text(self.key)
+            self.journal.archive(self.key, decision, removed_stamp=removed)
+            remove_durably(self.state_dir, self.key + STAMP_SUFFIX)
+            return state.status.value, [self.key]
+        if state.status is Status.CONFLICT:
+            return state.status.value, self._retire_orphans(state, decision)
+        raise ResolveError(
+            f"{self.key}: nothing to resolve: it is not paid and not in doubt"
+            " (the next run pays it when it is due)"
+        )
+
+    def _retire_orphans(self, state: EntryState | None, decision: Decision) -> list[str]:
+        """Move the orphan stamps and intents an entry conflicted with into resolved/,
+        each with a record naming the decision and this entry's key, so that they stop
+        making conflicts for other entries. Returns their keys."""
+        if state is None or state.status is not Status.CONFLICT:
+            return []
+        retired = [key for key in state.conflict_keys if key != self.key]
+        for key in retired:
+            removed = self._stamp_text(key)
+            self.journal.archive(key, decision, removed_stamp=removed, entry_key=self.key)
+            if removed is not None:
+                remove_durably(self.state_dir, key + STAMP_SUFFIX)
+        return retired
 
     def _stamp_text(self, key: str) -> str | None:
         """The bytes of the stamp under `key` as text, or None when there is none."""

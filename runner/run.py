@@ -20,10 +20,11 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from dyt_emissions import __version__
 from runner.claim import Claimer, StampNotWritten
-from runner.journal import ClaimJournal, DamagedIntent
+from runner.durable import describe_os_error
+from runner.journal import ClaimJournal, DamagedIntent, IntentRecord
 from runner.ledger import DEFAULT_GRACE_BLOCKS, EntryState, Ledger, Status, classify
 from runner.legacy_log import find_payment_records
-from runner.lock import state_lock
+from runner.lock import StateUnwritable, state_lock
 from runner.logline import LogWriter, format_timestamp, new_run_id, utc_now
 from runner.node_client import AnswerLost, NeverSent, NodeClient, NodeUnavailable, Paid
 from runner.ping import Pinger
@@ -104,6 +105,10 @@ class Run:
     def _execute(self) -> RunSummary:
         with state_lock(self.state_dir):
             self._log = LogWriter(self.options.log_dir, self.run_id, echo=self._echo)
+            try:
+                self._log.open_today()
+            except OSError as error:
+                raise StateUnwritable(describe_os_error(error, self.options.log_dir)) from error
             try:
                 self._run_locked()
             except Exception:
@@ -284,11 +289,38 @@ class Run:
             self.summary.attention.append(
                 Attention(state.entry.key, state.status.value, state.reason)
             )
+        stale = set(ledger.stale_intents)
+        for intent in ledger.orphan_intents:
+            if intent.key not in stale:
+                self._report_orphan_intent(intent)
         for orphan in ledger.orphan_stamps:
             if isinstance(orphan, DamagedStamp):
                 self._log.write("damaged", key=orphan.key, status="damaged", reason=orphan.reason)
                 self.summary.attention.append(Attention(orphan.key, "damaged", orphan.reason))
                 self.summary.damaged += 1
+
+    def _report_orphan_intent(self, intent: IntentRecord) -> None:
+        """An intent no entry has any more (edited or removed) may still have paid: it is
+        in doubt like any other until a person resolves its key."""
+        if isinstance(intent, DamagedIntent):
+            fields: dict[str, object] = {"key": intent.key}
+            since = None
+            reason = f"intent damaged ({intent.reason}); a claim may have been sent"
+        else:
+            fields = {
+                "height": intent.height,
+                "denom": "uDRT",
+                "pool": intent.pool,
+                "to": intent.to,
+                "amount_udrt": intent.amount_udrt,
+                "key": intent.key,
+            }
+            since = format_timestamp(intent.written_at)
+            reason = f"claim sent at {since} by run {intent.run_id}; no answer recorded"
+        reason += "; no schedule entry has this key any more"
+        self._log.write("doubt", **fields, status="in_doubt", since=since, reason=reason)
+        self.summary.in_doubt += 1
+        self.summary.attention.append(Attention(intent.key, "in_doubt", reason))
 
     def _log_attention(self, state: EntryState) -> None:
         entry = state.entry

@@ -19,9 +19,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from runner.durable import UnsafePathError
+from runner.durable import UnsafePathError, describe_os_error
 from runner.ledger import DEFAULT_GRACE_BLOCKS
-from runner.lock import LockHeld
+from runner.lock import LockHeld, StateUnwritable
 from runner.logline import format_line, format_value, utc_now
 from runner.node_client import InvalidNodeUrl, NodeUnavailable, check_rpc_url
 from runner.ping import Pinger
@@ -40,6 +40,10 @@ from runner.summary import (
 DEFAULT_RETENTION_DAYS = 14
 DEFAULT_DEADLINE_SECONDS = 240.0  # the chart passes its own, below its Job deadline
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# Upper bounds that keep every wait finite: a request timeout above five minutes is a
+# typo, and a deadline or loop period above a day is no deadline at all.
+MAX_TIMEOUT_SECONDS = 300.0
+MAX_DEADLINE_SECONDS = 86400.0
 
 
 class UsageError(Exception):
@@ -163,13 +167,11 @@ def build_options(args: argparse.Namespace, environ: Mapping[str, str]) -> RunOp
     ):
         if value < 0:
             raise UsageError(f"{name}: expected an integer >= 0, found {value}")
-    for name, seconds in (("--deadline", args.deadline), ("--timeout", args.timeout)):
-        if not seconds > 0:
-            raise UsageError(f"{name}: expected a number of seconds > 0, found {seconds}")
-    if args.retry_wait < 0:
-        raise UsageError(f"--retry-wait: expected seconds >= 0, found {args.retry_wait}")
-    if args.loop is not None and not args.loop > 0:
-        raise UsageError(f"--loop: expected a number of seconds > 0, found {args.loop}")
+    _check_seconds("--deadline", args.deadline, MAX_DEADLINE_SECONDS)
+    _check_seconds("--timeout", args.timeout, MAX_TIMEOUT_SECONDS)
+    _check_seconds("--retry-wait", args.retry_wait, MAX_TIMEOUT_SECONDS, zero=True)
+    if args.loop is not None:
+        _check_seconds("--loop", args.loop, MAX_DEADLINE_SECONDS)
 
     return RunOptions(
         schedule=schedule,
@@ -185,6 +187,16 @@ def build_options(args: argparse.Namespace, environ: Mapping[str, str]) -> RunOp
     )
 
 
+def _check_seconds(flag: str, seconds: float, most: float, *, zero: bool = False) -> None:
+    """A finite number of seconds in range: the clock and the HTTP client take no more."""
+    least = ">= 0" if zero else "> 0"
+    if not (seconds >= 0 if zero else seconds > 0) or not seconds <= most:
+        raise UsageError(
+            f"{flag}: expected a number of seconds {least} and at most {most:g},"
+            f" found {seconds}"
+        )
+
+
 def _run_once(options: RunOptions, pinger: Pinger, *, as_json: bool) -> int:
     display = ProgressDisplay(sys.stderr)
     run = Run(
@@ -196,16 +208,27 @@ def _run_once(options: RunOptions, pinger: Pinger, *, as_json: bool) -> int:
     )
     with _stop_on_signals(run.request_stop):
         try:
-            options.log_dir.mkdir(parents=True, exist_ok=True)
+            _make_log_dir(options.log_dir)
             summary = run.execute()
         except LockHeld as error:
             return _refuse(str(error), EXIT_LOCKED, as_json)
         except (UnsafePathError, PermissionError) as error:
             return _refuse(str(error), EXIT_INVALID_INPUT, as_json)
+        except StateUnwritable as error:
+            return _refuse(f"{error}; nothing was done", EXIT_INVALID_INPUT, as_json)
         finally:
             display.finish()
     _print_summary(summary, as_json)
     return summary.exit_code
+
+
+def _make_log_dir(log_dir: Path) -> None:
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except UnsafePathError:
+        raise
+    except OSError as error:
+        raise StateUnwritable(describe_os_error(error, log_dir)) from error
 
 
 def _loop(options: RunOptions, pinger: Pinger, *, as_json: bool, every: float) -> int:

@@ -93,6 +93,7 @@ def test_archive_keeps_intent_and_decision_then_removes_intent(tmp_path: Path) -
         "decided_at": "2026-12-01T10:06:00Z",
         "run_id": "run-2",
         "removed_stamp": None,
+        "entry_key": KEY,
     }
     assert json.loads(second.read_text())["intent"] is None
     assert journal.all() == {}

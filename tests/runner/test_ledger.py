@@ -151,3 +151,45 @@ def test_counts_cover_every_status() -> None:
         Status.MISSED: 0,
         Status.FUTURE: 1,
     }
+
+
+def test_orphan_stamp_paying_the_same_address_and_amount_is_a_conflict() -> None:
+    before, moved = entry(5), entry(6)
+    stamps: dict[str, StampRecord] = {before.key: stamp_of(before)}
+
+    ledger = classify([moved], stamps, {}, height=10)
+
+    state = ledger.entries[0]
+    assert state.status == Status.CONFLICT
+    assert state.conflict_keys == (before.key,)
+    assert state.reason == (
+        f"the stamp {before.key} paying 100 uDRT to the same address matches no schedule"
+        " entry (was the entry edited after it was paid?)"
+    )
+
+
+def test_orphan_intent_paying_the_same_address_and_amount_is_a_conflict() -> None:
+    before, moved = entry(5), entry(6)
+
+    ledger = classify([moved], {}, {before.key: intent_of(before)}, height=10)
+
+    assert ledger.entries[0].status == Status.CONFLICT
+    assert ledger.entries[0].conflict_keys == (before.key,)
+
+
+def test_entries_paying_one_address_one_amount_at_two_heights_stand_side_by_side() -> None:
+    first, second = entry(5), entry(6)
+    stamps: dict[str, StampRecord] = {first.key: stamp_of(first)}
+
+    ledger = classify([first, second], stamps, {}, height=10)
+
+    assert statuses(ledger.entries) == [Status.APPLIED, Status.DUE]
+
+
+def test_an_entry_with_its_own_stamp_is_never_a_conflict() -> None:
+    before, paid = entry(5), entry(6)
+    stamps: dict[str, StampRecord] = {before.key: stamp_of(before), paid.key: stamp_of(paid)}
+
+    ledger = classify([paid], stamps, {}, height=10)
+
+    assert statuses(ledger.entries) == [Status.APPLIED]

@@ -8,6 +8,7 @@ import pytest
 
 from devnode.handle import DevnodeFactory
 from runner.lock import state_lock
+from runner.stamps import Stamp, StampStore
 from tests.runner.runner_harness import (
     Spec,
     address,
@@ -77,7 +78,10 @@ def test_paid_entry_has_nothing_to_resolve(in_doubt: Path, tmp_path: Path) -> No
     )  # fmt: skip
 
     assert again.code == 2
-    assert f"{SPEC.key} is applied: nothing to resolve" in again.stderr
+    stamp = in_doubt / ".state" / f"{SPEC.key}.stamp"
+    assert again.stderr == (
+        f"dyt-emissions resolve: {SPEC.key} is already paid (stamp {stamp}): nothing to resolve\n"
+    )
     assert stamp_keys(in_doubt) == {SPEC.key}
 
 
@@ -90,3 +94,74 @@ def test_decision_waits_for_no_runner(in_doubt: Path) -> None:
     assert result.code == 3
     assert "another runner holds the lock" in result.stderr
     assert intent_keys(in_doubt) == {SPEC.key}
+
+
+def test_paid_records_a_payment_whose_stamp_was_lost(
+    devnode: DevnodeFactory, tmp_path: Path
+) -> None:
+    node = devnode(start_height=20)  # SPEC (height 100) is not even due yet
+    logs = tmp_path / "logs"
+    schedule = write_schedule(tmp_path / "s.yaml", [SPEC])
+
+    decided = run_cli(
+        "resolve", SPEC.key, "--paid", "--reason", "the log says applied", "--by", "erin",
+        "--log-dir", str(logs), "--schedule", str(schedule),
+    )  # fmt: skip
+    node.advance(100)
+    after = run_cli(*run_args(node.rpc_url, schedule, logs))
+
+    assert decided.code == 0, decided.stderr
+    assert decided.stdout == f"resolved {SPEC.key}: paid (was unpaid), decided by erin\n"
+    stamp = StampStore(logs / ".state").read(SPEC.key)
+    assert isinstance(stamp, Stamp)
+    assert (stamp.decided_by, stamp.reason) == ("erin", "the log says applied")
+    assert after.code == 0, after.stderr
+    assert node.claims() == []
+
+
+def test_not_paid_on_an_unpaid_entry_has_nothing_to_resolve(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    schedule = write_schedule(tmp_path / "s.yaml", [SPEC])
+
+    result = run_cli(
+        "resolve", SPEC.key, "--not-paid", "--reason", "x", "--by", "e",
+        "--log-dir", str(logs), "--schedule", str(schedule),
+    )  # fmt: skip
+
+    assert result.code == 2
+    assert result.stderr == (
+        f"dyt-emissions resolve: {SPEC.key}: nothing to resolve: it is not paid and not in"
+        " doubt (the next run pays it when it is due)\n"
+    )
+    assert stamp_keys(logs) == set()
+
+
+def test_already_paid_without_a_schedule_says_so(in_doubt: Path) -> None:
+    run_cli(
+        "resolve", SPEC.key, "--paid", "--reason", "x", "--by", "e", "--log-dir", str(in_doubt)
+    )
+
+    again = run_cli(
+        "resolve", SPEC.key, "--paid", "--reason", "x", "--by", "e", "--log-dir", str(in_doubt)
+    )
+
+    stamp = in_doubt / ".state" / f"{SPEC.key}.stamp"
+    assert again.code == 2
+    assert again.stderr == (
+        f"dyt-emissions resolve: {SPEC.key} is already paid (stamp {stamp}): nothing to resolve\n"
+    )
+
+
+def test_read_only_volume_is_said_and_changes_nothing() -> None:
+    # sysfs refuses new folders even to root: a read-only volume without a mount.
+    result = run_cli(
+        "resolve", SPEC.key, "--paid", "--reason", "x", "--by", "e", "--log-dir", "/sys/kernel"
+    )
+
+    assert result.code == 2
+    assert result.stderr == (
+        "dyt-emissions resolve: cannot use /sys/kernel/.state: Operation not permitted (the"
+        " volume is not writable here); nothing was changed. resolve must run where the logs"
+        " volume is writable: e.g. a pod that mounts it read-write, with the CronJob"
+        " suspended\n"
+    )

@@ -294,7 +294,26 @@ def test_invalid_schedule_pays_nothing_and_says_where(
     [
         (["--rpc-url", "ftp://node:21"], "expected an http:// or https:// URL with a host"),
         (["--rpc-url", "http://"], "expected an http:// or https:// URL with a host"),
-        (["--deadline", "0"], "--deadline: expected a number of seconds > 0, found 0.0"),
+        (
+            ["--deadline", "0"],
+            "--deadline: expected a number of seconds > 0 and at most 86400, found 0.0",
+        ),
+        (
+            ["--deadline", "inf"],
+            "--deadline: expected a number of seconds > 0 and at most 86400, found inf",
+        ),
+        (
+            ["--timeout", "inf"],
+            "--timeout: expected a number of seconds > 0 and at most 300, found inf",
+        ),
+        (
+            ["--timeout", "1e308"],
+            "--timeout: expected a number of seconds > 0 and at most 300, found 1e+308",
+        ),
+        (
+            ["--retry-wait", "nan"],
+            "--retry-wait: expected a number of seconds >= 0 and at most 300, found nan",
+        ),
         (["--retention-days", "-1"], "--retention-days: expected an integer >= 0, found -1"),
     ],
 )
