@@ -94,6 +94,10 @@ def check_rpc_url(text: str, flag: str = "--rpc-url") -> str:
         )
     if url.query or url.fragment:
         raise InvalidNodeUrl(f"{flag}: expected no query or fragment, found {text!r}")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise InvalidNodeUrl(
+            f"{flag}: expected a port from 1 to 65535, found {url.port} in {text!r}"
+        )
     return str(url).rstrip("/")
 
 

@@ -300,7 +300,7 @@ def _canonical_stamp(key: str, match: re.Match[str]) -> StampRecord:
         "imported_from",
     )
     if found_key != key:
-        return DamagedStamp(key, f"its key field {found_key!r} disagrees with its name")
+        return DamagedStamp(key, _other_key(found_key))
     if key != f"{height}_{pool}_{to}_{amount}" and LEGACY_KEY.fullmatch(key):
         return DamagedStamp(key, "its fields disagree with its file name")
     if len(amount) > 20 or int(amount) >= 2**64:
@@ -321,6 +321,12 @@ def _canonical_stamp(key: str, match: re.Match[str]) -> StampRecord:
     )
 
 
+def _other_key(found: object) -> str:
+    if found is None:
+        return "its key field is null (expected the key of its file name)"
+    return f"its key field {found!r} disagrees with its name"
+
+
 def _legacy_stamp(key: str, text: str) -> StampRecord:
     paid_at = parse_timestamp(text.strip())
     if paid_at is None:
@@ -332,8 +338,10 @@ def _legacy_stamp(key: str, text: str) -> StampRecord:
 
 
 def _stamp_from_record(key: str, record: Mapping[str, Any]) -> StampRecord:
-    if record.get("key") != key:
-        return DamagedStamp(key, f"its key field {record.get('key')!r} disagrees with its name")
+    if "key" not in record:
+        return DamagedStamp(key, "it has no key field (expected the key of its file name)")
+    if record["key"] != key:
+        return DamagedStamp(key, _other_key(record["key"]))
     height, amount = record.get("height"), record.get("amount_udrt")
     if not _is_int(height) or height < 0:
         return DamagedStamp(key, "height must be an integer >= 0")

@@ -295,6 +295,10 @@ def test_invalid_schedule_pays_nothing_and_says_where(
         (["--rpc-url", "ftp://node:21"], "expected an http:// or https:// URL with a host"),
         (["--rpc-url", "http://"], "expected an http:// or https:// URL with a host"),
         (
+            ["--rpc-url", "http://127.0.0.1:99999"],
+            "--rpc-url: expected a port from 1 to 65535, found 99999",
+        ),
+        (
             ["--deadline", "0"],
             "--deadline: expected a number of seconds > 0 and at most 86400, found 0.0",
         ),

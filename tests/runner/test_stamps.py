@@ -113,6 +113,14 @@ def test_bare_timestamp_under_an_id_has_no_fields() -> None:
             "its key field 'other' disagrees with its name",
         ),
         (
+            b'{"v": 1, "height": 400}',
+            "it has no key field (expected the key of its file name)",
+        ),
+        (
+            b'{"v": 1, "key": null, "height": 400}',
+            "its key field is null (expected the key of its file name)",
+        ),
+        (
             paid_stamp().to_json_line().replace('"height": 400', '"height": true').encode(),
             "height must be an integer >= 0",
         ),
