@@ -73,6 +73,15 @@ class Ledger:
     orphan_intents: tuple[IntentRecord, ...]  # intents whose key is no entry's key
     stale_intents: tuple[str, ...]  # intents whose key also has a valid stamp
 
+    def orphans_in_doubt(self) -> tuple[IntentRecord, ...]:
+        """Intents no entry has any more and no stamp settles: a claim was sent for an entry
+        since edited or removed, and may have paid. In doubt like any other."""
+        stale = set(self.stale_intents)
+        return tuple(intent for intent in self.orphan_intents if intent.key not in stale)
+
+    def damaged_orphan_stamps(self) -> tuple[DamagedStamp, ...]:
+        return tuple(stamp for stamp in self.orphan_stamps if isinstance(stamp, DamagedStamp))
+
     def counts(self) -> dict[Status, int]:
         result: dict[Status, int] = dict.fromkeys(Status, 0)
         for state in self.entries:

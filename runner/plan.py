@@ -110,9 +110,21 @@ def make_plan(options: RunOptions) -> Plan:
         )
         for pool in POOLS
     )
-    attention = tuple(
-        Attention(state.entry.key, state.status.value, state.reason)
-        for state in ledger.with_status(Status.IN_DOUBT, Status.CONFLICT, Status.DAMAGED)
+    attention = (
+        tuple(
+            Attention(state.entry.key, state.status.value, state.reason)
+            for state in ledger.with_status(Status.IN_DOUBT, Status.CONFLICT, Status.DAMAGED)
+        )
+        + tuple(
+            Attention(
+                intent.key, "in_doubt", "claim sent; no schedule entry has this key any more"
+            )
+            for intent in ledger.orphans_in_doubt()
+        )
+        + tuple(
+            Attention(stamp.key, "damaged", stamp.reason)
+            for stamp in ledger.damaged_orphan_stamps()
+        )
     )
     counts = {status.value: count for status, count in ledger.counts().items()}
     return Plan(stats.height, payable, totals, counts, attention)

@@ -31,7 +31,7 @@ from runner.ping import Pinger
 from runner.retention import remove_expired_logs
 from runner.schedule import Entry, Schedule, ScheduleError, load_schedule
 from runner.stamp_cache import VerifiedStampCache
-from runner.stamps import DamagedStamp, StampStore
+from runner.stamps import StampStore
 from runner.state_folder import list_state, state_folder
 from runner.summary import Attention, ClaimReport, RunSummary
 
@@ -289,15 +289,12 @@ class Run:
             self.summary.attention.append(
                 Attention(state.entry.key, state.status.value, state.reason)
             )
-        stale = set(ledger.stale_intents)
-        for intent in ledger.orphan_intents:
-            if intent.key not in stale:
-                self._report_orphan_intent(intent)
-        for orphan in ledger.orphan_stamps:
-            if isinstance(orphan, DamagedStamp):
-                self._log.write("damaged", key=orphan.key, status="damaged", reason=orphan.reason)
-                self.summary.attention.append(Attention(orphan.key, "damaged", orphan.reason))
-                self.summary.damaged += 1
+        for intent in ledger.orphans_in_doubt():
+            self._report_orphan_intent(intent)
+        for orphan in ledger.damaged_orphan_stamps():
+            self._log.write("damaged", key=orphan.key, status="damaged", reason=orphan.reason)
+            self.summary.attention.append(Attention(orphan.key, "damaged", orphan.reason))
+            self.summary.damaged += 1
 
     def _report_orphan_intent(self, intent: IntentRecord) -> None:
         """An intent no entry has any more (edited or removed) may still have paid: it is

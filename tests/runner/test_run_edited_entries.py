@@ -191,11 +191,15 @@ def test_entry_removed_while_in_doubt_is_still_reported(
     rpc_url, logs = in_doubt
     schedule = write_schedule(tmp_path / "s.yaml", [OTHER])
 
+    planned = run_cli(*run_args(rpc_url, schedule, logs), "--dry-run", "--json")
     again = run_cli(*run_args(rpc_url, schedule, logs), "--json")
     check = run_cli("resolve", PAID.key, "--check", "--log-dir", str(logs), "--rpc-url", rpc_url)
     resolve(PAID.key, "--not-paid", logs, schedule)
     settled = run_cli(*run_args(rpc_url, schedule, logs))
 
+    assert [(a["key"], a["status"]) for a in planned.json()["attention"]] == [
+        (PAID.key, "in_doubt")
+    ]
     assert again.code == 5, again.stderr
     summary = again.json()
     assert (summary["in_doubt"], summary["paid"]) == (1, 1)
