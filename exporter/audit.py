@@ -26,12 +26,12 @@ from exporter.node_scrape import NodeSample, NodeScraper
 from exporter.schedule_watch import ScheduleView, ScheduleWatch
 from exporter.state_watch import DEFAULT_RECHECK_SECONDS, StateView, StateWatch
 from runner.ledger import DEFAULT_GRACE_BLOCKS, EntryState, Status
+from runner.retention import DEFAULT_RETENTION_DAYS
 from runner.stamps import DamagedStamp, Stamp, StampRecord
 from runner.state_folder import cache_folder, state_folder
 
 log = logging.getLogger("dyt_emissions.exporter")
 
-DEFAULT_RETENTION_DAYS = 14
 DEFAULT_NODE_TIMEOUT_SECONDS = 3.0
 
 

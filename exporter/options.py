@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 from exporter.advice import DEFAULT_DOCS_URL
 from exporter.audit import (
     DEFAULT_NODE_TIMEOUT_SECONDS,
-    DEFAULT_RETENTION_DAYS,
     AuditSettings,
 )
 from exporter.state_watch import DEFAULT_RECHECK_SECONDS
 from runner.ledger import DEFAULT_GRACE_BLOCKS
+from runner.retention import DEFAULT_RETENTION_DAYS
 
 DEFAULT_SCHEDULE = "/etc/dyt/emissions/schedule.yaml"
 DEFAULT_LOG_DIR = "/var/log/dytallix-emissions"

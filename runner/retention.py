@@ -13,6 +13,10 @@ from pathlib import Path
 
 from runner.logline import LOG_FILE_NAME
 
+# Days a day log is kept (RETENTION_DAYS), the shell runner's default; the exporter's
+# stamp-without-log check looks back as far.
+DEFAULT_RETENTION_DAYS = 14
+
 
 def expired_log_files(log_dir: Path, today: date, retention_days: int) -> list[Path]:
     """Day files more than `retention_days` days older than `today`, oldest first."""

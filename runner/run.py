@@ -28,7 +28,7 @@ from runner.lock import StateUnwritable, state_lock
 from runner.logline import LogWriter, format_timestamp, new_run_id, utc_now
 from runner.node_client import AnswerLost, NeverSent, NodeClient, NodeUnavailable, Paid
 from runner.ping import Pinger
-from runner.retention import remove_expired_logs
+from runner.retention import DEFAULT_RETENTION_DAYS, remove_expired_logs
 from runner.schedule import Entry, Schedule, ScheduleError, load_schedule
 from runner.stamp_cache import VerifiedStampCache
 from runner.stamps import StampStore
@@ -50,7 +50,7 @@ class RunOptions:
     rpc_url: str
     timeout: float = 10.0
     deadline: float = 240.0
-    retention_days: int = 14
+    retention_days: int = DEFAULT_RETENTION_DAYS
     grace_blocks: int = DEFAULT_GRACE_BLOCKS
     stop_on_error: bool = False
     cache_dir: Path | None = None

@@ -26,6 +26,7 @@ from runner.logline import format_line, format_value, utc_now
 from runner.node_client import InvalidNodeUrl, NodeUnavailable, check_rpc_url
 from runner.ping import Pinger
 from runner.plan import Plan, make_plan
+from runner.retention import DEFAULT_RETENTION_DAYS
 from runner.run import Run, RunOptions
 from runner.schedule import Entry, ScheduleError
 from runner.state_folder import CACHE_FOLDER_NAME, cache_folder
@@ -37,7 +38,6 @@ from runner.summary import (
     RunSummary,
 )
 
-DEFAULT_RETENTION_DAYS = 14
 DEFAULT_DEADLINE_SECONDS = 240.0  # the chart passes its own, below its Job deadline
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # Upper bounds that keep every wait finite: a request timeout above five minutes is a
