@@ -19,6 +19,18 @@ from types import TracebackType
 from typing import IO, Self
 
 
+def terminate(process: subprocess.Popen[bytes], timeout: float) -> int:
+    """SIGTERM, then SIGKILL when `timeout` seconds pass; returns the exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 class ChildStartError(RuntimeError):
     """The child did not print its ready line in time; the message holds its stderr."""
 
@@ -118,13 +130,7 @@ class ReadyLineProcess:
         process = self._process
         if process is None:
             return None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout)
         return self._reaped(process)
 
     def kill(self) -> int | None:

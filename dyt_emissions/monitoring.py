@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import yaml
 
+from dyt_emissions.child_process import terminate
 from dyt_emissions.monitoring_config import (
     ScrapeTarget,
     Timing,
@@ -181,16 +182,7 @@ class ServerProcess:
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code (None if never started)."""
         process, self._process = self._process, None
-        code = None
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            code = process.returncode
+        code = None if process is None else terminate(process, timeout)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
